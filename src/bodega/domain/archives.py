@@ -1,0 +1,208 @@
+"""Reading the core metadata out of a distribution archive, with limits.
+
+A distribution arrives from an untrusted client. It is opened with bounds on member
+count, metadata size and decompressed volume, every member is read once so a truncated
+or corrupt archive is refused here (zip CRCs, the gzip trailer), and member paths that
+would escape the extraction directory are refused.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import posixpath
+import tarfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from bodega.domain.errors import InvalidArchive, TooLarge
+from bodega.domain.filenames import DistFilename, DistKind
+
+_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveLimits:
+    """Bounds applied when opening an uploaded archive."""
+
+    max_members: int = 100_000
+    max_metadata_bytes: int = 8 << 20
+    # decompressed bytes per compressed byte, over the whole archive
+    max_ratio: int = 200
+    # decompressed volume allowed regardless of ratio (small archives)
+    min_unpacked_allowance: int = 64 << 20
+
+
+def read_core_metadata(path: Path, dist: DistFilename, limits: ArchiveLimits) -> bytes:
+    """Return the METADATA (wheel) or PKG-INFO (sdist) bytes of the archive at ``path``.
+
+    Raises:
+        InvalidArchive: corrupt, truncated, unsafe member paths, or no metadata file.
+        TooLarge: a limit was exceeded.
+    """
+    budget = max(path.stat().st_size * limits.max_ratio, limits.min_unpacked_allowance)
+    if dist.kind is DistKind.WHEEL or dist.filename.endswith(".zip"):
+        return _read_zip(path, dist, limits, budget)
+    return _read_tar_gz(path, limits, budget)
+
+
+def _check_member_path(name: str) -> None:
+    path = name.replace("\\", "/")
+    first = path.split("/", 1)[0]
+    resolved = posixpath.normpath(path)
+    if path.startswith("/") or ":" in first or resolved == ".." or resolved.startswith("../"):
+        raise InvalidArchive(f"archive member {name!r} would be extracted outside its directory")
+
+
+def _metadata_candidates(names: list[str], dist: DistFilename) -> list[str]:
+    if dist.kind is DistKind.WHEEL:
+        return [n for n in names if _depth(n) == 2 and n.endswith(".dist-info/METADATA")]
+    return [n for n in names if _depth(n) == 2 and n.endswith("/PKG-INFO")]
+
+
+def _depth(name: str) -> int:
+    return len(PurePosixPath(name).parts)
+
+
+def _pick_metadata(candidates: list[str], dist: DistFilename) -> str:
+    wanted = "a .dist-info/METADATA" if dist.kind is DistKind.WHEEL else "a top-level PKG-INFO"
+    if not candidates:
+        raise InvalidArchive(
+            f"{dist.filename} contains no metadata file", hint=f"expected {wanted}"
+        )
+    if len(candidates) > 1:
+        raise InvalidArchive(
+            f"{dist.filename} contains {len(candidates)} metadata files: {sorted(candidates)}"
+        )
+    return candidates[0]
+
+
+def _read_zip(path: Path, dist: DistFilename, limits: ArchiveLimits, budget: int) -> bytes:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if len(infos) > limits.max_members:
+                raise TooLarge(
+                    f"archive has {len(infos)} members, more than the limit of {limits.max_members}"
+                )
+            declared = sum(i.file_size for i in infos)
+            if declared > budget:
+                raise TooLarge(
+                    f"archive unpacks to {declared} bytes, more than the {budget} allowed "
+                    f"for a {path.stat().st_size}-byte file",
+                    hint="a compression ratio this high looks like a zip bomb",
+                )
+            for info in infos:
+                _check_member_path(info.filename)
+            member = _pick_metadata(_metadata_candidates([i.filename for i in infos], dist), dist)
+            metadata = b""
+            for info in infos:
+                data = _read_zip_member(archive, info, limits, member)
+                if info.filename == member:
+                    metadata = data
+            return metadata
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise InvalidArchive(f"{dist.filename} is not a readable zip archive: {exc}") from None
+
+
+def _read_zip_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ArchiveLimits, wanted: str
+) -> bytes:
+    """Read one member to its end (checking its CRC); keep it only if it is ``wanted``."""
+    keep = info.filename == wanted
+    if keep and info.file_size > limits.max_metadata_bytes:
+        raise TooLarge(
+            f"metadata file is {info.file_size} bytes, above the limit of "
+            f"{limits.max_metadata_bytes}"
+        )
+    parts: list[bytes] = []
+    read = 0
+    with archive.open(info) as stream:
+        while chunk := stream.read(_CHUNK):
+            read += len(chunk)
+            if read > info.file_size:
+                raise InvalidArchive(f"member {info.filename!r} is larger than declared")
+            if keep:
+                parts.append(chunk)
+    return b"".join(parts)
+
+
+class _BoundedReader(io.RawIOBase):
+    """A read-only stream that fails once more than ``budget`` bytes pass through it."""
+
+    def __init__(self, inner: IO[bytes] | gzip.GzipFile, budget: int) -> None:
+        self._inner = inner
+        self._left = budget
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self._inner.read(len(buffer))
+        self._left -= len(data)
+        if self._left < 0:
+            raise TooLarge(
+                "archive unpacks to more bytes than allowed",
+                hint="a compression ratio this high looks like a decompression bomb",
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _read_tar_gz(path: Path, limits: ArchiveLimits, budget: int) -> bytes:
+    found: dict[str, bytes] = {}
+    count = 0
+    try:
+        with gzip.open(path, "rb") as unzipped:
+            bounded = io.BufferedReader(_BoundedReader(unzipped, budget), _CHUNK)
+            with tarfile.open(fileobj=bounded, mode="r|") as archive:
+                for member in archive:
+                    count += 1
+                    if count > limits.max_members:
+                        raise TooLarge(
+                            f"archive has more than the limit of {limits.max_members} members"
+                        )
+                    _check_tar_member(member)
+                    if (
+                        member.isfile()
+                        and _depth(member.name) == 2
+                        and (member.name.endswith("/PKG-INFO"))
+                    ):
+                        found[member.name] = _read_tar_member(archive, member, limits)
+    except (tarfile.TarError, zlib.error, EOFError, OSError) as exc:
+        raise InvalidArchive(f"{path.name} is not a readable .tar.gz archive: {exc}") from None
+    if not found:
+        raise InvalidArchive(
+            f"{path.name} contains no metadata file", hint="expected a top-level PKG-INFO"
+        )
+    if len(found) > 1:
+        raise InvalidArchive(f"{path.name} contains {len(found)} PKG-INFO files: {sorted(found)}")
+    return next(iter(found.values()))
+
+
+def _check_tar_member(member: tarfile.TarInfo) -> None:
+    _check_member_path(member.name)
+    if member.issym():
+        if member.linkname.startswith("/"):
+            raise InvalidArchive(f"archive member {member.name!r} links to an absolute path")
+        _check_member_path(posixpath.join(posixpath.dirname(member.name), member.linkname))
+    elif member.islnk():
+        _check_member_path(member.linkname)
+    elif not (member.isfile() or member.isdir()):
+        raise InvalidArchive(f"archive member {member.name!r} is a device, fifo or other special")
+
+
+def _read_tar_member(
+    archive: tarfile.TarFile, member: tarfile.TarInfo, limits: ArchiveLimits
+) -> bytes:
+    if member.size > limits.max_metadata_bytes:
+        raise TooLarge(
+            f"metadata file is {member.size} bytes, above the limit of {limits.max_metadata_bytes}"
+        )
+    stream = archive.extractfile(member)
+    if stream is None:  # pragma: no cover - isfile() was checked
+        raise InvalidArchive(f"cannot read {member.name!r}")
+    return stream.read()

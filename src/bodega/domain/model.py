@@ -1,0 +1,52 @@
+"""The simple repository API's data model (PEP 503, 592, 658/714, 691, 700), free of I/O.
+
+URLs in these values are relative to the server's root path (``local/files/...``) or
+absolute (``https://...``); a renderer turns root-relative ones into page-relative links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from packaging.utils import NormalizedName
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectFile:
+    """One distribution file as listed on a project page."""
+
+    filename: str
+    url: str
+    hashes: Mapping[str, str] = field(default_factory=dict)
+    requires_python: str | None = None
+    yanked: bool = False
+    yanked_reason: str | None = None
+    # hashes of the PEP 658 ".metadata" file; None when the file has none
+    core_metadata: Mapping[str, str] | None = None
+    size: int | None = None
+    upload_time: datetime | None = None
+
+    @property
+    def sha256(self) -> str | None:
+        return self.hashes.get("sha256")
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectPage:
+    """A project's page: its files and (PEP 700) its versions."""
+
+    name: NormalizedName
+    files: tuple[ProjectFile, ...]
+    versions: tuple[str, ...] = ()
+    # the serial of the last change this page reflects (0 when not tracked)
+    serial: int = 0
+    meta: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectList:
+    """The root page of an index: the names of its projects."""
+
+    names: tuple[NormalizedName, ...]
