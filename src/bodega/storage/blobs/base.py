@@ -1,0 +1,129 @@
+"""The blob store: files kept by the sha256 of their bytes.
+
+A blob is written once into a local staging file (hashing as it goes), checked by the
+caller, then committed: only committed blobs are ever visible, and committing bytes that
+are already stored keeps the one copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Protocol
+
+from bodega.domain.digests import Digests, DigestWriter
+
+_FLUSH_AT = 1 << 20
+
+
+class StagedBlob:
+    """A file being received into the staging area; not visible to readers."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = open(path, "xb")  # noqa: SIM115 - closed by finish()/discard()
+        self._digests = DigestWriter()
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+        self._finished: Digests | None = None
+
+    @property
+    def size(self) -> int:
+        return self._digests.size + self._pending_size
+
+    async def write(self, chunk: bytes) -> None:
+        """Append a chunk; disk writes and hashing happen in a thread, a MiB at a time."""
+        self._pending.append(chunk)
+        self._pending_size += len(chunk)
+        if self._pending_size >= _FLUSH_AT:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        data = b"".join(self._pending)
+        self._pending.clear()
+        self._pending_size = 0
+        if data:
+            await asyncio.to_thread(self._write_sync, data)
+
+    def _write_sync(self, data: bytes) -> None:
+        self._digests.update(data)
+        self._file.write(data)
+
+    async def finish(self) -> Digests:
+        """Write what is buffered, make it durable, and return the file's digests."""
+        if self._finished is None:
+            await self._flush()
+            await asyncio.to_thread(self._sync_and_close)
+            self._finished = self._digests.result()
+        return self._finished
+
+    def _sync_and_close(self) -> None:
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+
+    def discard(self) -> None:
+        """Forget the staged bytes (idempotent)."""
+        if not self._file.closed:
+            self._file.close()
+        self.path.unlink(missing_ok=True)
+
+
+class StagingArea:
+    """The directory where blobs are received before they are committed."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def new(self) -> StagedBlob:
+        return StagedBlob(self.directory / f"staged-{secrets.token_hex(12)}")
+
+
+class BlobStore(Protocol):
+    """Where committed blobs live (a directory, an S3 bucket).
+
+    Every method takes the sha256 (lowercase hex) that names the blob.
+    """
+
+    staging: StagingArea
+
+    async def commit(self, staged: StagedBlob, sha256: str) -> None:
+        """Make a finished staged blob visible under ``sha256`` and drop the staging file.
+
+        The caller has checked that ``sha256`` is the digest of the staged bytes.
+        """
+        ...
+
+    async def put_bytes(self, data: bytes) -> str:
+        """Store a small blob held in memory; return its sha256."""
+        ...
+
+    async def exists(self, sha256: str) -> bool: ...
+
+    async def size(self, sha256: str) -> int:
+        """Raises FileNotFoundError: no such blob."""
+        ...
+
+    async def read_bytes(self, sha256: str) -> bytes:
+        """Return a small blob whole.
+
+        Raises:
+            FileNotFoundError: no such blob.
+        """
+        ...
+
+    def local_path(self, sha256: str) -> Path | None:
+        """The blob's path on the local disk, for zero-copy sending; None if not local."""
+        ...
+
+    def stream(self, sha256: str, start: int, length: int) -> AsyncIterator[bytes]:
+        """Yield ``length`` bytes of the blob from offset ``start``.
+
+        Raises:
+            FileNotFoundError: no such blob.
+        """
+        ...
