@@ -1,0 +1,253 @@
+"""Publishing a distribution to a hosted index (the legacy upload API's use case).
+
+The steps, in order: read the form, check the file name against it, check the declared
+digests against the bytes received, open the archive and check its metadata, refuse a
+file name already taken, then commit the blobs and record the file in one transaction.
+Every refusal happens before anything is committed, and discards the staged bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+from sqlalchemy.exc import IntegrityError
+
+from bodega.auth.principal import Principal
+from bodega.domain.archives import ArchiveLimits, read_core_metadata
+from bodega.domain.digests import DIGEST_LENGTHS, Digests
+from bodega.domain.errors import FileExists, InvalidInput, InvalidMetadata
+from bodega.domain.filenames import DistFilename, DistKind, parse_filename
+from bodega.domain.metadata import CoreMetadata, parse_core_metadata
+from bodega.services.changes import ChangeFeed
+from bodega.storage.blobs.base import BlobStore, StagedBlob
+from bodega.storage.meta import changes, files
+from bodega.storage.meta.database import Database, utcnow
+from bodega.storage.meta.records import FileRecord
+
+# upload form field -> digest name
+_DIGEST_FIELDS = {"md5_digest": "md5", "sha256_digest": "sha256", "blake2_256_digest": "blake2_256"}
+
+
+@dataclass(frozen=True, slots=True)
+class UploadForm:
+    """The fields of a ``file_upload`` request that bodega relies on."""
+
+    name: str
+    version: str
+    filetype: str
+    declared_digests: Mapping[str, str]
+
+    @classmethod
+    def from_fields(cls, fields: Mapping[str, str]) -> UploadForm:
+        """Raises InvalidInput for a wrong action, protocol or a missing field."""
+        action = fields.get(":action")
+        if action != "file_upload":
+            raise InvalidInput(
+                f"unsupported :action {action!r}", hint="only 'file_upload' is supported"
+            )
+        if fields.get("protocol_version", "1") != "1":
+            raise InvalidInput(f"unsupported protocol_version {fields['protocol_version']!r}")
+        missing = [f for f in ("name", "version", "filetype") if not fields.get(f)]
+        if missing:
+            raise InvalidInput(f"upload form lacks {', '.join(missing)}")
+        declared = {
+            algorithm: fields[field]
+            for field, algorithm in _DIGEST_FIELDS.items()
+            if fields.get(field)
+        }
+        if not declared:
+            raise InvalidInput(
+                "upload declares no digest",
+                hint="send sha256_digest (or md5_digest / blake2_256_digest) with the file",
+            )
+        return cls(fields["name"], fields["version"], fields["filetype"], declared)
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    filename: str
+    sha256: str
+    # False when the same bytes were already stored under that name (nothing changed)
+    created: bool
+
+
+class Publisher:
+    """Checks and stores uploads to hosted indexes."""
+
+    def __init__(
+        self, db: Database, blobs: BlobStore, feed: ChangeFeed, limits: ArchiveLimits
+    ) -> None:
+        self._db = db
+        self._blobs = blobs
+        self._feed = feed
+        self._limits = limits
+
+    async def publish(
+        self,
+        index_name: str,
+        form: UploadForm,
+        filename: str,
+        staged: StagedBlob,
+        principal: Principal,
+        remote_addr: str | None,
+    ) -> Published:
+        """Check and store one uploaded file; the staged blob is consumed either way.
+
+        Raises:
+            InvalidInput (and subclasses): the upload is refused; nothing was stored.
+            FileExists: the index has different bytes under that file name.
+        """
+        try:
+            dist = check_filename(form, filename)
+            digests = await staged.finish()
+            check_digests(digests, form)
+            raw_metadata = await asyncio.to_thread(
+                read_core_metadata, staged.path, dist, self._limits
+            )
+            metadata = check_metadata(parse_core_metadata(raw_metadata), dist)
+            existing = await self._existing(index_name, filename, digests)
+            if existing is not None:
+                return existing
+            await self._blobs.commit(staged, digests.sha256)
+        finally:
+            staged.discard()
+        metadata_sha256 = None
+        if dist.kind is DistKind.WHEEL:
+            metadata_sha256 = await self._blobs.put_bytes(raw_metadata)
+        record = FileRecord(
+            index_name=index_name,
+            project=dist.project,
+            version=str(dist.version),
+            filename=filename,
+            packagetype=dist.kind.value,
+            python_version=dist.python_version,
+            sha256=digests.sha256,
+            md5=digests.md5,
+            blake2_256=digests.blake2_256,
+            size=digests.size,
+            requires_python=metadata.requires_python,
+            metadata_sha256=metadata_sha256,
+            core_metadata=metadata.fields,
+            yanked=False,
+            yanked_reason=None,
+            uploaded_at=utcnow(),
+            uploaded_by=principal.actor,
+        )
+        try:
+            await self._record(record, metadata.name, principal, remote_addr)
+        except IntegrityError:
+            # another upload of the same name committed first
+            existing = await self._existing(index_name, filename, digests)
+            if existing is not None:
+                return existing
+            raise
+        await self._feed.committed()
+        return Published(filename, digests.sha256, created=True)
+
+    async def _existing(self, index_name: str, filename: str, digests: Digests) -> Published | None:
+        """None if the name is free; the earlier upload if it had the same bytes.
+
+        Raises FileExists when the name holds different bytes: a file name, once
+        served, must always mean the same bytes.
+        """
+        async with self._db.read() as conn:
+            stored = await files.get_file(conn, index_name, filename)
+        if stored is None:
+            return None
+        if stored.sha256 == digests.sha256:
+            return Published(filename, stored.sha256, created=False)
+        raise FileExists(
+            f"File already exists: {filename!r} is in index {index_name!r} with different "
+            f"contents (sha256 {stored.sha256})",
+            hint="files are immutable; upload a new version (or a new build tag for a wheel)",
+        )
+
+    async def _record(
+        self, record: FileRecord, display_name: str, principal: Principal, addr: str | None
+    ) -> None:
+        async with self._db.write() as conn:
+            if await files.ensure_project(conn, record.index_name, record.project, display_name):
+                await changes.append(
+                    conn,
+                    action="project-create",
+                    index_name=record.index_name,
+                    project=record.project,
+                    actor=principal.actor,
+                    remote_addr=addr,
+                )
+            await files.insert_file(conn, record)
+            await changes.append(
+                conn,
+                action="upload",
+                index_name=record.index_name,
+                project=record.project,
+                actor=principal.actor,
+                remote_addr=addr,
+                detail={
+                    "filename": record.filename,
+                    "version": record.version,
+                    "sha256": record.sha256,
+                    "size": record.size,
+                },
+            )
+
+
+def check_filename(form: UploadForm, filename: str) -> DistFilename:
+    """The file name must be a valid distribution name matching the form's name/version.
+
+    Raises:
+        InvalidFilename: not a wheel or sdist name.
+        InvalidInput: filetype, name or version disagree with the form.
+    """
+    dist = parse_filename(filename)
+    if form.filetype != dist.kind.value:
+        raise InvalidInput(
+            f"filetype {form.filetype!r} does not match file {filename!r}",
+            hint=f"a {dist.suffix} file is uploaded with filetype {dist.kind.value!r}",
+        )
+    if canonicalize_name(form.name) != dist.project:
+        raise InvalidInput(
+            f"file {filename!r} is for project {dist.project!r}, not {form.name!r} as declared"
+        )
+    try:
+        declared = Version(form.version)
+    except InvalidVersion:
+        raise InvalidInput(f"declared version {form.version!r} is not PEP 440") from None
+    if declared != dist.version:
+        raise InvalidInput(
+            f"file {filename!r} is version {dist.version}, not {form.version} as declared"
+        )
+    return dist
+
+
+def check_digests(digests: Digests, form: UploadForm) -> None:
+    """Raises InvalidInput for an empty file, DigestMismatch for a wrong digest."""
+    if digests.size == 0:
+        raise InvalidInput("the uploaded file is empty")
+    unknown = set(form.declared_digests) - set(DIGEST_LENGTHS)
+    if unknown:  # pragma: no cover - UploadForm only collects known fields
+        raise InvalidInput(f"unknown digests {sorted(unknown)}")
+    digests.verify(form.declared_digests)
+
+
+def check_metadata(metadata: CoreMetadata, dist: DistFilename) -> CoreMetadata:
+    """The metadata inside the archive must name the same project and version as the file.
+
+    Raises:
+        InvalidMetadata: name or version differ.
+    """
+    if metadata.project != dist.project:
+        raise InvalidMetadata(
+            f"metadata inside {dist.filename!r} is for project {metadata.name!r}, "
+            f"but the file name says {dist.project!r}"
+        )
+    if metadata.version != dist.version:
+        raise InvalidMetadata(
+            f"metadata inside {dist.filename!r} says version {metadata.version}, "
+            f"but the file name says {dist.version}"
+        )
+    return metadata
