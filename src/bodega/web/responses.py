@@ -1,0 +1,126 @@
+"""Responses for the hot paths: cached pages (ETag, gzip) and stored files (zero-copy)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from aiohttp import hdrs, web
+from aiohttp.abc import AbstractStreamWriter
+
+from bodega.services.page_cache import RenderedPage
+from bodega.storage.blobs.base import BlobStore
+from bodega.web.ranges import ByteRange, Unsatisfiable, parse_range
+
+PAGE_CACHE_CONTROL = "max-age=0, must-revalidate, public"
+FILE_CACHE_CONTROL = "max-age=31536000, immutable, public"
+_VARY = "Accept, Accept-Encoding"
+
+
+def accepts_gzip(request: web.BaseRequest) -> bool:
+    value = request.headers.get(hdrs.ACCEPT_ENCODING)
+    if not value or "gzip" not in value:
+        return False
+    for part in value.split(","):
+        coding, _, params = part.partition(";")
+        if coding.strip().lower() == "gzip":
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+def etag_matches(request: web.BaseRequest, etag: str) -> bool:
+    value = request.headers.get(hdrs.IF_NONE_MATCH)
+    if not value:
+        return False
+    return value.strip() == "*" or etag in (v.strip().removeprefix("W/") for v in value.split(","))
+
+
+def page_response(request: web.BaseRequest, page: RenderedPage) -> web.Response:
+    """A cached page with its ETag; 304 on a matching If-None-Match; gzip when accepted."""
+    gzipped = page.gzipped is not None and accepts_gzip(request)
+    etag = page.etag[:-1] + '-gz"' if gzipped else page.etag
+    headers = {
+        hdrs.ETAG: etag,
+        hdrs.VARY: _VARY,
+        hdrs.CACHE_CONTROL: PAGE_CACHE_CONTROL,
+        hdrs.CONTENT_TYPE: page.content_type,
+    }
+    if etag_matches(request, etag):
+        return web.Response(status=304, headers=headers)
+    if gzipped:
+        headers[hdrs.CONTENT_ENCODING] = "gzip"
+        body = page.gzipped
+    else:
+        body = page.body
+    return web.Response(body=body, headers=headers)
+
+
+class BlobResponse(web.StreamResponse):
+    """A stored file: sent with sendfile from the local disk, else streamed from the store."""
+
+    def __init__(
+        self, blobs: BlobStore, sha256: str, size: int, byte_range: ByteRange | None
+    ) -> None:
+        super().__init__(status=206 if byte_range else 200)
+        self._blobs = blobs
+        self._sha256 = sha256
+        self._range = byte_range or ByteRange(0, size)
+        self.content_length = self._range.length
+        if byte_range:
+            self.headers[hdrs.CONTENT_RANGE] = byte_range.content_range(size)
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        writer = await super().prepare(request)
+        if request.method == hdrs.METH_HEAD or self._range.length == 0:
+            return writer
+        path = self._blobs.local_path(self._sha256)
+        if path is not None:
+            await _sendfile(request, path, self._range)
+        else:
+            async for chunk in self._blobs.stream(
+                self._sha256, self._range.start, self._range.length
+            ):
+                await self.write(chunk)
+        await super().write_eof()
+        return writer
+
+
+async def _sendfile(request: web.BaseRequest, path: Path, byte_range: ByteRange) -> None:
+    transport = request.transport
+    if transport is None or transport.is_closing():
+        raise ConnectionResetError("client went away")
+    with path.open("rb") as handle:
+        # zero-copy on plain TCP; asyncio falls back to read/write where it cannot
+        await asyncio.get_running_loop().sendfile(
+            transport, handle, byte_range.start, byte_range.length
+        )
+
+
+def file_response(
+    request: web.BaseRequest,
+    blobs: BlobStore,
+    sha256: str,
+    size: int,
+    content_type: str = "application/octet-stream",
+) -> web.StreamResponse:
+    """A stored file with strong ETag, immutable caching and single-range support."""
+    etag = f'"{sha256}"'
+    headers = {
+        hdrs.ETAG: etag,
+        hdrs.CACHE_CONTROL: FILE_CACHE_CONTROL,
+        hdrs.ACCEPT_RANGES: "bytes",
+    }
+    if etag_matches(request, etag):
+        return web.Response(status=304, headers=headers)
+    byte_range = None
+    if_range = request.headers.get(hdrs.IF_RANGE)
+    if if_range is None or if_range.strip() == etag:
+        try:
+            byte_range = parse_range(request.headers.get(hdrs.RANGE), size)
+        except Unsatisfiable:
+            headers[hdrs.CONTENT_RANGE] = f"bytes */{size}"
+            return web.Response(status=416, headers=headers)
+    response = BlobResponse(blobs, sha256, size, byte_range)
+    response.headers.update(headers)
+    response.content_type = content_type
+    return response

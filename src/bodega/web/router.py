@@ -1,0 +1,90 @@
+"""A path router over URL segments: literal segments first, then parameters.
+
+bodega's URL space is small and regular (``/<index>/simple/<project>/``); a trie of
+segments matches it with a few dict lookups, which matters on the hot paths. A literal
+segment is tried before a parameter, with backtracking, so ``/pypi/<project>/json`` and
+the URLs of an index named ``pypi`` coexist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+Handler = Callable[[web.BaseRequest, dict[str, str]], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class _Node:
+    literals: dict[str, _Node] = field(default_factory=dict)
+    param: tuple[str, _Node] | None = None
+    handlers: dict[str, Handler] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    handler: Handler | None
+    params: dict[str, str]
+    # methods the path accepts (for 405 and Allow) when ``handler`` is None
+    allowed: tuple[str, ...]
+
+
+class Router:
+    def __init__(self) -> None:
+        self._root = _Node()
+
+    def add(self, methods: str, pattern: str, handler: Handler) -> None:
+        """Register ``handler`` for space-separated ``methods`` on ``pattern``.
+
+        A pattern is a path whose segments are literals or ``{name}``; a trailing ``/``
+        is a final empty segment. GET implies HEAD.
+        """
+        node = self._root
+        for segment in pattern.split("/")[1:]:
+            if segment.startswith("{") and segment.endswith("}"):
+                name = segment[1:-1]
+                if node.param is None:
+                    node.param = (name, _Node())
+                elif node.param[0] != name:
+                    raise ValueError(f"{pattern}: parameter {name} clashes with {node.param[0]}")
+                node = node.param[1]
+            else:
+                node = node.literals.setdefault(segment, _Node())
+        for method in methods.split():
+            node.handlers[method] = handler
+            if method == "GET":
+                node.handlers.setdefault("HEAD", handler)
+
+    def match(self, method: str, path: str) -> Match | None:
+        """The handler for ``method`` on ``path``; None when no pattern has this path."""
+        segments = path.split("/")[1:]
+        found = _walk(self._root, segments, 0, {}, method)
+        if found is None:
+            return None
+        node, params = found
+        handler = node.handlers.get(method)
+        return Match(handler, params, tuple(sorted(node.handlers)))
+
+
+def _walk(
+    node: _Node, segments: list[str], i: int, params: dict[str, str], method: str
+) -> tuple[_Node, dict[str, str]] | None:
+    if i == len(segments):
+        return (node, params) if node.handlers else None
+    segment = segments[i]
+    fallback: tuple[_Node, dict[str, str]] | None = None
+    child = node.literals.get(segment)
+    if child is not None:
+        found = _walk(child, segments, i + 1, params, method)
+        if found is not None:
+            if method in found[0].handlers:
+                return found
+            fallback = found
+    if node.param is not None and segment:
+        name, child = node.param
+        found = _walk(child, segments, i + 1, {**params, name: segment}, method)
+        if found is not None and (method in found[0].handlers or fallback is None):
+            return found
+    return fallback

@@ -1,0 +1,35 @@
+"""The JSON project API: ``/<index>/pypi/<project>/json`` and ``.../<version>/json``."""
+
+from __future__ import annotations
+
+import orjson
+from aiohttp import web
+
+from bodega.domain.errors import InvalidName, ProjectNotFound
+from bodega.domain.names import normalize
+from bodega.indexes.registry import IndexRegistry
+
+
+class ProjectJsonRoutes:
+    def __init__(self, registry: IndexRegistry, default_index: str) -> None:
+        self._registry = registry
+        self._default = default_index
+
+    async def project(self, request: web.BaseRequest, params: dict[str, str]) -> web.StreamResponse:
+        raw = params["project"]
+        try:
+            project = normalize(raw)
+        except InvalidName as exc:
+            raise ProjectNotFound(exc.message, hint=exc.hint) from None
+        if project != raw:
+            suffix = f"{params['version']}/json" if "version" in params else "json"
+            up = "../../" if "version" in params else "../"
+            raise web.HTTPMovedPermanently(f"{up}{project}/{suffix}")
+        index = self._registry.get(params.get("index", self._default))
+        base = f"{request.scheme}://{request.host}/"
+        document = await index.project_json(project, params.get("version"), base)
+        return web.Response(
+            body=orjson.dumps(document),
+            content_type="application/json",
+            headers={"Cache-Control": "max-age=0, must-revalidate, public"},
+        )

@@ -1,0 +1,63 @@
+"""Simple repository API pages: ``/<index>/simple/`` and ``/<index>/simple/<project>/``.
+
+``/simple/...`` answers for the default index. These handlers are the hot path: a page
+comes from memory, and the work per request is a route match, a cache lookup and the
+negotiation of format and encoding.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bodega.domain.errors import InvalidName, ProjectNotFound
+from bodega.domain.names import normalize
+from bodega.services.serving import Pages
+from bodega.simple.negotiation import choose_format
+from bodega.web.responses import page_response
+
+# the ../ chain from a project page back to the server root
+_BASE_DEFAULT = "../../"  # /simple/<project>/
+_BASE_INDEX = "../../../"  # /<index>/simple/<project>/
+
+
+class SimpleRoutes:
+    def __init__(self, pages: Pages, default_index: str) -> None:
+        self._pages = pages
+        self._default = default_index
+
+    async def root(self, request: web.BaseRequest, params: dict[str, str]) -> web.StreamResponse:
+        fmt = choose_format(request.headers.get("Accept"), _format_param(request))
+        page = await self._pages.root(params.get("index", self._default), fmt)
+        return page_response(request, page)
+
+    async def project(self, request: web.BaseRequest, params: dict[str, str]) -> web.StreamResponse:
+        raw = params["project"]
+        try:
+            project = normalize(raw)
+        except InvalidName as exc:
+            raise ProjectNotFound(exc.message, hint=exc.hint) from None
+        if project != raw:
+            # PEP 503: a non-normalized name redirects to the normalized URL
+            location = f"../{project}/"
+            if request.query_string:
+                location += f"?{request.query_string}"
+            raise web.HTTPMovedPermanently(location)
+        fmt = choose_format(request.headers.get("Accept"), _format_param(request))
+        index = params.get("index")
+        base = _BASE_INDEX if index else _BASE_DEFAULT
+        page = await self._pages.project(index or self._default, project, fmt, base)
+        return page_response(request, page)
+
+    async def add_slash(
+        self, request: web.BaseRequest, params: dict[str, str]
+    ) -> web.StreamResponse:
+        """``/simple/<project>`` without the trailing slash redirects to the slash form."""
+        location = f"{params['project']}/"
+        if request.query_string:
+            location += f"?{request.query_string}"
+        raise web.HTTPMovedPermanently(location)
+
+
+def _format_param(request: web.BaseRequest) -> str | None:
+    # parse the query only when there is one: most requests have none
+    return request.query.get("format") if request.query_string else None
