@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from bodega import __version__
-from bodega.cli.indexes import index
+from bodega.cli.indexes import import_, index
 from bodega.cli.serve import serve
 from bodega.cli.users import token, user
 
@@ -20,6 +20,7 @@ cli.add_command(serve)
 cli.add_command(user)
 cli.add_command(token)
 cli.add_command(index)
+cli.add_command(import_)
 
 
 def main() -> None:
