@@ -104,7 +104,10 @@ def _read_zip(path: Path, dist: DistFilename, limits: ArchiveLimits, budget: int
                 if info.filename == member:
                     metadata = data
             return metadata
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+    # zipfile also raises RuntimeError (encrypted members), NotImplementedError (a
+    # compression method or zip version it cannot read) and UnicodeDecodeError (a member
+    # name flagged UTF-8 that is not): all mean the upload cannot be read.
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError) as exc:
         raise InvalidArchive(f"{dist.filename} is not a readable zip archive: {exc}") from None
 
 
@@ -154,6 +157,7 @@ class _BoundedReader(io.RawIOBase):
 
 def _read_tar_gz(path: Path, limits: ArchiveLimits, budget: int) -> bytes:
     found: dict[str, bytes] = {}
+    symlinks: set[str] = set()
     count = 0
     try:
         with gzip.open(path, "rb") as unzipped:
@@ -165,13 +169,17 @@ def _read_tar_gz(path: Path, limits: ArchiveLimits, budget: int) -> bytes:
                         raise TooLarge(
                             f"archive has more than the limit of {limits.max_members} members"
                         )
-                    _check_tar_member(member)
+                    _check_tar_member(member, symlinks)
                     if (
                         member.isfile()
                         and _depth(member.name) == 2
                         and (member.name.endswith("/PKG-INFO"))
                     ):
                         found[member.name] = _read_tar_member(archive, member, limits)
+            # tar stops at its end marker; read on to the end of the gzip stream so the
+            # gzip trailer (CRC and length) is checked whatever padding follows the marker
+            while bounded.read(_CHUNK):
+                pass
     except (tarfile.TarError, zlib.error, EOFError, OSError) as exc:
         raise InvalidArchive(f"{path.name} is not a readable .tar.gz archive: {exc}") from None
     if not found:
@@ -183,16 +191,49 @@ def _read_tar_gz(path: Path, limits: ArchiveLimits, budget: int) -> bytes:
     return next(iter(found.values()))
 
 
-def _check_tar_member(member: tarfile.TarInfo) -> None:
+def _check_tar_member(member: tarfile.TarInfo, symlinks: set[str]) -> None:
+    """Refuse a member that is special or would land, or link, outside the directory.
+
+    ``symlinks`` holds the symlinks seen so far; this member is added when it is one.
+    """
     _check_member_path(member.name)
+    _check_not_through_symlink(member.name, member.name, symlinks)
     if member.issym():
-        if member.linkname.startswith("/"):
+        link = member.linkname.replace("\\", "/")
+        if link.startswith("/") or ":" in link.split("/", 1)[0]:
             raise InvalidArchive(f"archive member {member.name!r} links to an absolute path")
-        _check_member_path(posixpath.join(posixpath.dirname(member.name), member.linkname))
+        target = posixpath.join(posixpath.dirname(member.name), member.linkname)
+        _check_member_path(target)
+        _check_not_through_symlink(member.name, target, symlinks)
+        symlinks.add(posixpath.normpath(member.name.replace("\\", "/")))
     elif member.islnk():
         _check_member_path(member.linkname)
+        _check_not_through_symlink(member.name, member.linkname, symlinks)
     elif not (member.isfile() or member.isdir()):
         raise InvalidArchive(f"archive member {member.name!r} is a device, fifo or other special")
+
+
+def _check_not_through_symlink(name: str, path: str, symlinks: set[str]) -> None:
+    """Refuse a path whose directories include an earlier symlink member.
+
+    Where such a path lands depends on the link, which a check of the path's text cannot
+    see: with ``a -> .``, the link ``a/b -> ../..`` looks one level deep but leads out.
+    """
+    parents: list[str] = []
+    for part in path.replace("\\", "/").split("/")[:-1]:
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parents:
+                parents.pop()
+            continue
+        parents.append(part)
+        if "/".join(parents) in symlinks:
+            raise InvalidArchive(
+                f"archive member {name!r} reaches {path!r} through the symlink "
+                f"{'/'.join(parents)!r}",
+                hint="a path may not pass through a symlink of the same archive",
+            )
 
 
 def _read_tar_member(

@@ -31,13 +31,19 @@ class Digests:
         """Check every declared digest (upload API field names) against these.
 
         Raises:
-            InvalidInput: a declared digest is not well-formed hex of the right length.
+            InvalidInput: an unknown algorithm, or a declared digest that is not well-formed
+                hex of the right length.
             DigestMismatch: a declared digest differs from the one of the bytes received.
         """
         actual = self.as_dict()
         for algorithm, value in declared.items():
             value = value.strip().lower()
-            expected_length = DIGEST_LENGTHS[algorithm]
+            expected_length = DIGEST_LENGTHS.get(algorithm)
+            if expected_length is None:
+                raise InvalidInput(
+                    f"unknown digest algorithm {algorithm!r}",
+                    hint=f"known: {', '.join(sorted(DIGEST_LENGTHS))}",
+                )
             if len(value) != expected_length or not _HEX.match(value):
                 raise InvalidInput(
                     f"declared {algorithm} digest {value!r} is not {expected_length} hex digits"

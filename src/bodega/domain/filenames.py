@@ -20,8 +20,9 @@ from bodega.domain.errors import InvalidFilename
 
 MAX_FILENAME_LENGTH = 255
 # Characters that can appear in a valid distribution file name: escaped names, PEP 440
-# versions (including local "+" and epoch "!") and wheel tags.
-_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+!-]*$")
+# versions (including local "+" and epoch "!") and wheel tags. Used with fullmatch: "$"
+# would also match before a trailing newline.
+_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+!-]*")
 SDIST_SUFFIXES = (".tar.gz", ".zip")
 
 
@@ -67,7 +68,7 @@ def check_safe_filename(filename: str) -> str:
         raise InvalidFilename(
             f"file name must be 1-{MAX_FILENAME_LENGTH} characters, got {len(filename)}"
         )
-    if not _SAFE.match(filename) or ".." in filename:
+    if not _SAFE.fullmatch(filename) or ".." in filename:
         raise InvalidFilename(
             f"{filename!r} is not a safe distribution file name",
             hint="no path separators, no '..', only letters, digits and . _ + ! -",

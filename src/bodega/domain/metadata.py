@@ -14,7 +14,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 
-from bodega.domain.errors import InvalidMetadata
+from bodega.domain.errors import InvalidMetadata, InvalidName
 from bodega.domain.names import normalize
 
 # Fields whose values are lists in the JSON API; every other field is a string.
@@ -63,6 +63,10 @@ def parse_core_metadata(data: bytes) -> CoreMetadata:
         missing = [f for f, v in (("Name", name), ("Version", version)) if not v]
         raise InvalidMetadata(f"core metadata lacks {' and '.join(missing)}")
     try:
+        project = normalize(name)
+    except InvalidName as exc:
+        raise InvalidMetadata(f"core metadata Name: {exc.message}", hint=exc.hint) from None
+    try:
         parsed_version = Version(version)
     except InvalidVersion:
         raise InvalidMetadata(f"core metadata Version {version!r} is not PEP 440") from None
@@ -83,7 +87,7 @@ def parse_core_metadata(data: bytes) -> CoreMetadata:
             fields[key] = str(value)
     return CoreMetadata(
         name=name,
-        project=normalize(name),
+        project=project,
         version=parsed_version,
         requires_python=requires_python or None,
         fields=fields,

@@ -18,7 +18,8 @@ __all__ = ["NormalizedName", "normalize", "normalize_version", "validate_index_n
 RESERVED_INDEX_NAMES = frozenset(
     {"simple", "healthz", "metrics", "api", "admin", "static", "ui", "login", "favicon.ico"}
 )
-_INDEX_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")
+# fullmatch, not "$": "$" also matches before a trailing newline
+_INDEX_NAME = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?")
 _MAX_PROJECT_NAME = 200
 
 
@@ -71,7 +72,7 @@ def validate_index_name(name: str) -> str:
     Raises:
         InvalidName: the name has characters outside [a-z0-9_-], is too long, or is reserved.
     """
-    if not _INDEX_NAME.match(name):
+    if not _INDEX_NAME.fullmatch(name):
         raise InvalidName(
             f"{name!r} is not a valid index name",
             hint="1-64 lowercase letters, digits, '_' or '-', starting and ending with "

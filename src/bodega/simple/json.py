@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -45,5 +46,12 @@ def _file(f: ProjectFile, base: str) -> dict[str, Any]:
     if f.size is not None:
         entry["size"] = f.size
     if f.upload_time is not None:
-        entry["upload-time"] = f.upload_time.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        entry["upload-time"] = _upload_time(f.upload_time)
     return entry
+
+
+def _upload_time(moment: datetime) -> str:
+    """PEP 700's ``yyyy-mm-ddThh:mm:ss.ffffffZ``: in UTC (a naive value already is)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from functools import lru_cache
 
@@ -45,6 +46,8 @@ _MATCHES: dict[str, tuple[Format, ...]] = {
     "*/*": (Format.HTML,),
 }
 _PREFERENCE = {Format.JSON: 0, Format.HTML_V1: 1, Format.HTML: 2}
+# RFC 9110 section 12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
+_QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")
 
 
 def choose_format(accept: str | None, override: str | None = None) -> Format:
@@ -88,10 +91,10 @@ def _parse_accept(accept: str) -> list[tuple[str, float]]:
         for param in params:
             key, _, value = param.partition("=")
             if key.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
+                # a weight that is not a qvalue (nan, inf, 2, 1e0, ...) makes the range
+                # unacceptable instead of letting it outrank well-formed ones
+                value = value.strip()
+                quality = float(value) if _QVALUE.fullmatch(value) else 0.0
         if media_type:
             result.append((media_type.lower(), quality))
     return result

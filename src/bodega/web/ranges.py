@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# RFC 9110 section 14.1.1: one int-range ("first-[last]") or suffix-range ("-length").
+# ASCII digits only (str.isdigit() also takes "²", which int() refuses), and at most 19
+# of them: int() of thousands of digits is slow or refused, and no file is that large.
+_SPEC = re.compile(r"([0-9]{0,19})-([0-9]{0,19})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,28 +36,24 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     if not header:
         return None
     unit, _, spec = header.partition("=")
-    if unit.strip().lower() != "bytes" or "," in spec:
+    if unit.strip().lower() != "bytes":
         return None
-    first, dash, last = spec.strip().partition("-")
-    if not dash or not (first.isdigit() or first == "") or not (last.isdigit() or last == ""):
+    match = _SPEC.fullmatch(spec.strip())
+    if match is None:
         return None
+    first, last = match.groups()
     if first == "":
         if last == "":
             return None
         suffix = int(last)
-        if suffix == 0:
+        if suffix == 0 or size == 0:
             raise Unsatisfiable
         start = max(size - suffix, 0)
-        return ByteRange(start, size - start) if size else _unsatisfiable()
+        return ByteRange(start, size - start)
     start = int(first)
-    end = int(last) if last else size - 1
-    if end < start:
+    if last and int(last) < start:
         return None
     if start >= size:
         raise Unsatisfiable
-    end = min(end, size - 1)
+    end = min(int(last), size - 1) if last else size - 1
     return ByteRange(start, end - start + 1)
-
-
-def _unsatisfiable() -> ByteRange:
-    raise Unsatisfiable
