@@ -8,6 +8,7 @@ import io
 import re
 import tarfile
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,15 +53,26 @@ class Dist:
         }
 
 
+_ZIP_EPOCH = (2020, 2, 2, 0, 0, 0)
+
+
 def _record_line(path: str, data: bytes) -> str:
     digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
     return f"{path},sha256={digest},{len(data)}"
 
 
-def wheel_bytes(dist: Dist, *, metadata: str | None = None, tag: str = "py3-none-any") -> bytes:
-    """A valid wheel; ``metadata`` replaces the METADATA file's text."""
+def wheel_bytes(
+    dist: Dist,
+    *,
+    metadata: str | None = None,
+    tag: str = "py3-none-any",
+    extra_members: Mapping[str, bytes] | None = None,
+) -> bytes:
+    """A valid wheel; ``metadata`` replaces the METADATA file's text, ``extra_members``
+    adds files (path -> bytes) next to the modules."""
     distinfo = f"{dist.escaped}-{dist.version}.dist-info"
     members = {path: text.encode() for path, text in dist.module_files().items()}
+    members.update(extra_members or {})
     members[f"{distinfo}/METADATA"] = (metadata or dist.metadata()).encode()
     members[f"{distinfo}/WHEEL"] = (
         f"Wheel-Version: 1.0\nGenerator: bodega-tests\nRoot-Is-Purelib: true\nTag: {tag}\n"
@@ -70,7 +82,10 @@ def wheel_bytes(dist: Dist, *, metadata: str | None = None, tag: str = "py3-none
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path, data in members.items():
-            archive.writestr(path, data)
+            # a fixed timestamp: the same Dist always builds the same bytes
+            info = zipfile.ZipInfo(path, date_time=_ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
     return buffer.getvalue()
 
 
@@ -103,9 +118,11 @@ def sdist_name(dist: Dist) -> str:
     return f"{dist.escaped}-{dist.version}.tar.gz"
 
 
-def write_wheel(directory: Path, dist: Dist, **kwargs: str) -> Path:
-    path = directory / wheel_name(dist)
-    path.write_bytes(wheel_bytes(dist, **kwargs))
+def write_wheel(
+    directory: Path, dist: Dist, *, metadata: str | None = None, tag: str = "py3-none-any"
+) -> Path:
+    path = directory / wheel_name(dist, tag)
+    path.write_bytes(wheel_bytes(dist, metadata=metadata, tag=tag))
     return path
 
 
@@ -113,3 +130,22 @@ def write_sdist(directory: Path, dist: Dist) -> Path:
     path = directory / sdist_name(dist)
     path.write_bytes(sdist_bytes(dist))
     return path
+
+
+def bomb_wheel_bytes(dist: Dist, unpacked_bytes: int) -> bytes:
+    """A wheel whose one extra member is ``unpacked_bytes`` zeros: small on the wire,
+    with a declared unpacked size far above its own (a zip-bomb shape).
+
+    The member is streamed into the archive, so building it never holds the zeros.
+    """
+    buffer = io.BytesIO(wheel_bytes(dist))
+    zeros = bytes(1 << 20)
+    with (
+        zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive,
+        archive.open(f"{dist.escaped}/zeros.bin", "w", force_zip64=True) as member,
+    ):
+        left = unpacked_bytes
+        while left > 0:
+            member.write(zeros[: min(left, len(zeros))])
+            left -= len(zeros)
+    return buffer.getvalue()

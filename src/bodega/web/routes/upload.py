@@ -104,6 +104,12 @@ class UploadRoutes:
             if staged is not None:
                 staged.discard()
             raise InvalidInput(f"upload body is malformed or incomplete: {exc!r}") from None
+        except BaseException:
+            # the client went away mid-body and the handler is cancelled: the bytes
+            # received so far must not stay in the staging directory
+            if staged is not None:
+                staged.discard()
+            raise
         if staged is None:
             raise InvalidInput("upload has no 'content' file part")
         return fields, filename, staged
