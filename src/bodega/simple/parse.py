@@ -1,0 +1,244 @@
+"""Parsing upstream simple pages (PEP 503 HTML, PEP 691 JSON) into the page model.
+
+File URLs are made absolute against the page's URL. Anything that does not follow the
+standards closely enough to be used safely raises MalformedPage, so the caller keeps
+serving its last good copy.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urldefrag, urljoin
+
+import orjson
+from packaging.utils import NormalizedName
+
+from bodega.domain.errors import InvalidName, UpstreamError
+from bodega.domain.model import ProjectFile, ProjectList, ProjectPage
+from bodega.domain.names import normalize
+
+_HASH_NAMES = ("sha256", "sha384", "sha512", "sha224", "sha1", "md5", "blake2b_256")
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+
+
+class MalformedPage(UpstreamError):
+    code = "upstream-malformed"
+
+
+def parse_project_page(
+    body: bytes, content_type: str, page_url: str, project: NormalizedName
+) -> ProjectPage:
+    """Parse an upstream project page of either format.
+
+    Raises:
+        MalformedPage: not valid JSON/HTML of the simple API.
+    """
+    if "json" in content_type:
+        return _project_from_json(_load_json(body, page_url), page_url, project)
+    return _project_from_html(_decode(body, page_url), page_url, project)
+
+
+def parse_project_list(body: bytes, content_type: str, page_url: str) -> ProjectList:
+    """Parse an upstream root page; names that are not valid project names are skipped."""
+    if "json" in content_type:
+        document = _load_json(body, page_url)
+        projects = document.get("projects")
+        if not isinstance(projects, list):
+            raise MalformedPage(f"root page at {page_url} has no 'projects' list")
+        raw = [p.get("name") for p in projects if isinstance(p, dict)]
+    else:
+        collector = _LinkCollector()
+        _feed(collector, _decode(body, page_url), page_url)
+        raw = [text for _attrs, text in collector.links]
+    names: set[NormalizedName] = set()
+    for name in raw:
+        if isinstance(name, str):
+            try:
+                names.add(normalize(name.strip()))
+            except InvalidName:
+                continue
+    return ProjectList(tuple(sorted(names)))
+
+
+def _load_json(body: bytes, page_url: str) -> dict[str, Any]:
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedPage(f"page at {page_url} is not valid JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise MalformedPage(f"page at {page_url} is not a JSON object")
+    meta = document.get("meta")
+    if not isinstance(meta, dict) or not str(meta.get("api-version", "")).startswith("1."):
+        raise MalformedPage(
+            f"page at {page_url} lacks meta.api-version 1.x", hint="PEP 691 requires it"
+        )
+    return document
+
+
+def _decode(body: bytes, page_url: str) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedPage(f"page at {page_url} is not UTF-8") from None
+
+
+def _project_from_json(
+    document: dict[str, Any], page_url: str, project: NormalizedName
+) -> ProjectPage:
+    entries = document.get("files")
+    if not isinstance(entries, list):
+        raise MalformedPage(f"page at {page_url} has no 'files' list")
+    files = tuple(_json_file(entry, page_url) for entry in entries)
+    versions = document.get("versions")
+    if versions is not None and not (
+        isinstance(versions, list) and all(isinstance(v, str) for v in versions)
+    ):
+        raise MalformedPage(f"page at {page_url} has a malformed 'versions' list")
+    return ProjectPage(name=project, files=files, versions=tuple(versions or ()))
+
+
+def _json_file(entry: Any, page_url: str) -> ProjectFile:
+    if not isinstance(entry, dict):
+        raise MalformedPage(f"page at {page_url} has a file entry that is not an object")
+    filename, url, hashes = entry.get("filename"), entry.get("url"), entry.get("hashes")
+    if not isinstance(filename, str) or not isinstance(url, str) or not isinstance(hashes, dict):
+        raise MalformedPage(f"page at {page_url} has a file without filename, url or hashes")
+    _check_filename(filename, page_url)
+    yanked = entry.get("yanked", False)
+    metadata = entry.get("core-metadata", entry.get("dist-info-metadata"))
+    size = entry.get("size")
+    return ProjectFile(
+        filename=filename,
+        url=urljoin(page_url, url),
+        hashes=_clean_hashes(hashes, page_url),
+        requires_python=_optional_str(entry.get("requires-python")),
+        yanked=bool(yanked),
+        yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
+        core_metadata=_metadata_hashes(metadata, page_url),
+        size=size if isinstance(size, int) and size >= 0 else None,
+        upload_time=_timestamp(entry.get("upload-time")),
+    )
+
+
+def _metadata_hashes(value: Any, page_url: str) -> dict[str, str] | None:
+    if value is None or value is False:
+        return None
+    if value is True:
+        return {}
+    if isinstance(value, dict):
+        return _clean_hashes(value, page_url)
+    raise MalformedPage(f"page at {page_url} has a malformed core-metadata value {value!r}")
+
+
+def _clean_hashes(hashes: dict[Any, Any], page_url: str) -> dict[str, str]:
+    clean = {}
+    for name, value in hashes.items():
+        if not isinstance(name, str) or not isinstance(value, str) or not _HEX.match(value):
+            raise MalformedPage(f"page at {page_url} has a malformed hash {name!r}: {value!r}")
+        clean[name.lower()] = value.lower()
+    return clean
+
+
+def _optional_str(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _check_filename(filename: str, page_url: str) -> None:
+    if not filename or "/" in filename or "\\" in filename or filename in (".", ".."):
+        raise MalformedPage(f"page at {page_url} lists an unsafe file name {filename!r}")
+
+
+class _LinkCollector(HTMLParser):
+    """Collects the anchors of a page: (attributes, text)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[tuple[dict[str, str | None], str]] = []
+        self._current: dict[str, str | None] | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._current = dict(attrs)
+            self._text = []
+
+    def handle_data(self, data: str) -> None:
+        if self._current is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._current is not None:
+            self.links.append((self._current, "".join(self._text).strip()))
+            self._current = None
+
+
+def _feed(parser: HTMLParser, text: str, page_url: str) -> None:
+    try:
+        parser.feed(text)
+        parser.close()
+    except Exception as exc:  # html.parser raises assorted errors on broken markup
+        raise MalformedPage(f"page at {page_url} is not parseable HTML: {exc}") from None
+
+
+def _project_from_html(text: str, page_url: str, project: NormalizedName) -> ProjectPage:
+    collector = _LinkCollector()
+    _feed(collector, text, page_url)
+    files = []
+    for attrs, anchor_text in collector.links:
+        href = attrs.get("href")
+        if not href:
+            continue
+        url, fragment = urldefrag(urljoin(page_url, href))
+        filename = anchor_text or url.rsplit("/", 1)[-1]
+        _check_filename(filename, page_url)
+        metadata = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
+        yanked = attrs.get("data-yanked")
+        files.append(
+            ProjectFile(
+                filename=filename,
+                url=url,
+                hashes=_fragment_hashes(fragment, page_url),
+                requires_python=_optional_str(attrs.get("data-requires-python")),
+                yanked="data-yanked" in attrs,
+                yanked_reason=yanked or None,
+                core_metadata=_html_metadata(metadata, page_url)
+                if "data-core-metadata" in attrs or "data-dist-info-metadata" in attrs
+                else None,
+            )
+        )
+    return ProjectPage(name=project, files=tuple(files))
+
+
+def _fragment_hashes(fragment: str, page_url: str) -> dict[str, str]:
+    if not fragment:
+        return {}
+    name, _, value = fragment.partition("=")
+    if name.lower() not in _HASH_NAMES:
+        return {}
+    if not _HEX.match(value):
+        raise MalformedPage(f"page at {page_url} has a malformed hash fragment {fragment!r}")
+    return {name.lower(): value.lower()}
+
+
+def _html_metadata(value: str | None, page_url: str) -> dict[str, str] | None:
+    if value is None or value.lower() == "true" or value == "":
+        return {}
+    if value.lower() == "false":
+        return None
+    name, _, digest = value.partition("=")
+    if not digest or not _HEX.match(digest):
+        raise MalformedPage(f"page at {page_url} has a malformed data-core-metadata {value!r}")
+    return {name.lower(): digest.lower()}
