@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bodega.domain.archives import ArchiveLimits
 from bodega.indexes.base import Index
+from bodega.indexes.group import GroupConfig, GroupIndex
 from bodega.indexes.hosted import HostedIndex
-from bodega.indexes.registry import IndexRegistry
+from bodega.indexes.proxy import ProxyConfig, ProxyIndex
+from bodega.indexes.registry import IndexFactory, IndexRegistry, build_all
 from bodega.services.accounts import Accounts
 from bodega.services.changes import ChangeFeed, SerialHint
+from bodega.services.fetch import FileFetcher
 from bodega.services.index_admin import IndexAdmin
 from bodega.services.page_cache import PageCache
 from bodega.services.publish import Publisher
@@ -21,6 +24,7 @@ from bodega.storage.blobs.base import BlobStore
 from bodega.storage.blobs.fs import FsBlobStore
 from bodega.storage.meta.database import Database
 from bodega.storage.meta.records import IndexRecord
+from bodega.upstream.client import Timeouts, UpstreamClient
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,17 +38,53 @@ class Services:
     publisher: Publisher
     accounts: Accounts
     index_admin: IndexAdmin
+    upstream: UpstreamClient
+    fetcher: FileFetcher
 
 
 async def prepare_storage(settings: Settings) -> None:
-    """Create the data directory, migrate the schema and add the default indexes."""
+    """Create the data directory, migrate the schema, add the default indexes and the
+    ones the config file declares."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database)
     try:
         await db.migrate()
-        await IndexAdmin(db).ensure_defaults()
+        admin = IndexAdmin(db, index_validator(settings, db))
+        await admin.ensure_defaults()
+        if settings.indexes:
+            await admin.apply(settings.indexes, actor="config-file")
     finally:
         await db.close()
+
+
+def index_validator(settings: Settings, db: Database) -> Callable[[list[IndexRecord]], None]:
+    """Checks a set of index definitions by building them (no I/O happens)."""
+    factories = index_factories(settings, db, UpstreamClient())
+
+    def validate(records: list[IndexRecord]) -> None:
+        build_all(records, factories)
+
+    return validate
+
+
+def index_factories(
+    settings: Settings, db: Database, client: UpstreamClient
+) -> dict[str, IndexFactory]:
+    """How each kind of index is built from its stored definition."""
+
+    def hosted(record: IndexRecord, _resolve: Callable[[str], Index]) -> Index:
+        return HostedIndex(record.name, record.config, db)
+
+    def proxy(record: IndexRecord, _resolve: Callable[[str], Index]) -> Index:
+        config = ProxyConfig.from_mapping(record.config, settings.default_upstream)
+        return ProxyIndex(record.name, record.config, config, db, client, offline=settings.offline)
+
+    def group(record: IndexRecord, resolve: Callable[[str], Index]) -> Index:
+        config = GroupConfig.from_mapping(record.name, record.config)
+        members = [resolve(name) for name in config.members]
+        return GroupIndex(record.name, record.config, config, members)
+
+    return {"hosted": hosted, "proxy": proxy, "group": group}
 
 
 @asynccontextmanager
@@ -54,11 +94,13 @@ async def open_services(settings: Settings, *, follow_changes: bool) -> AsyncIte
     hint = SerialHint(settings.serial_hint_path)
     feed = ChangeFeed(db, hint, settings.poll_interval if follow_changes else 0)
     blobs = FsBlobStore(settings.blob_dir)
-
-    def hosted(record: IndexRecord) -> Index:
-        return HostedIndex(record.name, record.config, db)
-
-    registry = IndexRegistry(db, {"hosted": hosted})
+    client = UpstreamClient(
+        Timeouts(read=settings.upstream_timeout, retries=settings.upstream_retries)
+    )
+    registry = IndexRegistry(db, index_factories(settings, db, client))
+    limits = ArchiveLimits()
+    fetcher = FileFetcher(client, blobs, db, feed, limits)
+    await client.start()
     try:
         await registry.reload()
         pages = Pages(registry, PageCache(settings.page_cache_bytes), feed)
@@ -70,11 +112,16 @@ async def open_services(settings: Settings, *, follow_changes: bool) -> AsyncIte
             feed=feed,
             registry=registry,
             pages=pages,
-            publisher=Publisher(db, blobs, feed, ArchiveLimits()),
+            publisher=Publisher(db, blobs, feed, limits),
             accounts=Accounts(db, feed),
-            index_admin=IndexAdmin(db, feed),
+            index_admin=IndexAdmin(db, index_validator(settings, db), feed),
+            upstream=client,
+            fetcher=fetcher,
         )
     finally:
         await feed.stop()
+        await fetcher.close()
+        await registry.close()
+        await client.close()
         hint.close()
         await db.close()

@@ -40,9 +40,8 @@ class ProjectPage:
     name: NormalizedName
     files: tuple[ProjectFile, ...]
     versions: tuple[str, ...] = ()
-    # the serial of the last change this page reflects (0 when not tracked)
-    serial: int = 0
-    meta: Mapping[str, str] = field(default_factory=dict)
+    # seconds this page stays fresh (proxied pages); None: until the project changes
+    max_age: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +49,5 @@ class ProjectList:
     """The root page of an index: the names of its projects."""
 
     names: tuple[NormalizedName, ...]
+    # seconds this list stays fresh (proxied lists); None: until a project is added
+    max_age: float | None = None

@@ -42,6 +42,16 @@ class HostedIndex:
             versions=tuple(sorted({r.version for r in records}, key=Version)),
         )
 
+    async def has_private(self, project: NormalizedName) -> bool:
+        async with self._db.read() as conn:
+            return await files.project_exists(conn, self.name, project)
+
+    async def private_page(self, project: NormalizedName) -> ProjectPage | None:
+        try:
+            return await self.project_page(project)
+        except ProjectNotFound:
+            return None
+
     async def get_file(self, filename: str) -> StoredFile:
         async with self._db.read() as conn:
             record = await files.get_file(conn, self.name, filename)

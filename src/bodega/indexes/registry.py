@@ -11,12 +11,12 @@ from bodega.storage.meta import indexes
 from bodega.storage.meta.database import Database
 from bodega.storage.meta.records import IndexRecord
 
-# kind -> constructor(record, registry) ; wiring.py provides the concrete ones
-IndexFactory = Callable[[IndexRecord], Index]
+# kind -> constructor(record, resolve member by name); wiring.py provides the concrete ones
+IndexFactory = Callable[[IndexRecord, Callable[[str], Index]], Index]
 
 
 class IndexRegistry:
-    """Index objects by name; reloaded when an index definition changes."""
+    """Index objects by name; rebuilt when an index definition changes."""
 
     def __init__(self, db: Database, factories: Mapping[str, IndexFactory]) -> None:
         self._db = db
@@ -37,21 +37,55 @@ class IndexRegistry:
         return [self._indexes[n] for n in sorted(self._indexes)]
 
     async def reload(self) -> None:
-        """Rebuild every index from the stored definitions."""
+        """Rebuild every index from the stored definitions.
+
+        Raises:
+            ConfigError: an unknown kind, a group naming a missing member, or a cycle.
+        """
         async with self._db.read() as conn:
             records = await indexes.list_indexes(conn)
-        self._indexes = {r.name: self._build(r) for r in records}
+        self._indexes = build_all(records, self._factories)
 
-    def _build(self, record: IndexRecord) -> Index:
-        factory = self._factories.get(record.kind)
+    async def close(self) -> None:
+        for index in self._indexes.values():
+            close = getattr(index, "close", None)
+            if close is not None:
+                await close()
+
+
+def build_all(
+    records: list[IndexRecord], factories: Mapping[str, IndexFactory]
+) -> dict[str, Index]:
+    """Build indexes so that each group's members exist before the group."""
+    by_name = {r.name: r for r in records}
+    built: dict[str, Index] = {}
+    building: set[str] = set()
+
+    def resolve(name: str) -> Index:
+        if name in built:
+            return built[name]
+        record = by_name.get(name)
+        if record is None:
+            raise ConfigError(f"an index refers to {name!r}, which does not exist")
+        if name in building:
+            raise ConfigError(f"index {name!r} is a member of itself (a cycle of groups)")
+        factory = factories.get(record.kind)
         if factory is None:
             raise ConfigError(
-                f"index {record.name!r} has unknown kind {record.kind!r}",
-                hint=f"known kinds: {', '.join(sorted(self._factories))}",
+                f"index {name!r} has unknown kind {record.kind!r}",
+                hint=f"known kinds: {', '.join(sorted(factories))}",
             )
-        return factory(record)
+        building.add(name)
+        built[name] = factory(record, resolve)
+        building.discard(name)
+        return built[name]
+
+    for record in records:
+        resolve(record.name)
+    return built
 
 
 def describe(index: Index) -> dict[str, Any]:
-    """A JSON-ready summary of an index."""
-    return {"name": index.name, "kind": index.kind, "config": dict(index.config)}
+    """A JSON-ready summary of an index (credentials left out)."""
+    config = {k: v for k, v in index.config.items() if k not in ("password",)}
+    return {"name": index.name, "kind": index.kind, "config": config}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -14,11 +15,13 @@ GZIP_MIN_BYTES = 1024
 class RenderedPage:
     """A page's bytes, their gzip form (when worth it) and a strong ETag."""
 
-    __slots__ = ("body", "content_type", "etag", "gzipped")
+    __slots__ = ("body", "content_type", "etag", "expires_at", "gzipped")
 
-    def __init__(self, body: bytes, content_type: str) -> None:
+    def __init__(self, body: bytes, content_type: str, max_age: float | None = None) -> None:
         self.body = body
         self.content_type = content_type
+        # monotonic deadline for pages that go stale by time (proxied ones)
+        self.expires_at = time.monotonic() + max_age if max_age is not None else None
         self.etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
         # compressed once here: nearly every installer asks for gzip
         self.gzipped = (
@@ -45,8 +48,12 @@ class PageCache:
 
     def get(self, key: PageKey) -> RenderedPage | None:
         page = self._entries.get(key)
-        if page is not None:
-            self._entries.move_to_end(key)
+        if page is None:
+            return None
+        if page.expires_at is not None and page.expires_at <= time.monotonic():
+            self._drop(key)
+            return None
+        self._entries.move_to_end(key)
         return page
 
     def put(self, key: PageKey, page: RenderedPage) -> None:

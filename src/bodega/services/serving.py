@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from packaging.utils import NormalizedName
 
-from bodega.indexes.base import StoredFile
+from bodega.indexes.base import FileSource
 from bodega.indexes.registry import IndexRegistry
 from bodega.services.changes import ChangeFeed
 from bodega.services.page_cache import PageCache, PageKey, RenderedPage
@@ -35,7 +35,7 @@ class Pages:
         self._registry = registry
         self._cache = cache
         self._feed = feed
-        self._files: dict[tuple[str, str], StoredFile] = {}
+        self._files: dict[tuple[str, str], FileSource] = {}
         self._files_by_project: dict[str, set[tuple[str, str]]] = {}
         self._inflight: dict[object, asyncio.Future[Any]] = {}
         # bumped by every invalidation: a rendering that started before one is not cached
@@ -61,7 +61,7 @@ class Pages:
             page = await self._once(key, lambda: self._render_root(key, fmt))
         return page
 
-    async def file(self, index_name: str, filename: str) -> StoredFile:
+    async def file(self, index_name: str, filename: str) -> FileSource:
         """The stored file; raises what the index's ``get_file`` raises."""
         await self._fresh()
         key = (index_name, filename)
@@ -89,7 +89,8 @@ class Pages:
         model = await self._registry.get(index_name).project_page(NormalizedName(project))
         renderer = json.render_project if fmt.is_json else html.render_project
         page = await _maybe_in_thread(
-            len(model.files), lambda: RenderedPage(renderer(model, base), fmt.content_type)
+            len(model.files),
+            lambda: RenderedPage(renderer(model, base), fmt.content_type, model.max_age),
         )
         if generation == self._generation:
             self._cache.put(key, page)
@@ -100,7 +101,8 @@ class Pages:
         names = await self._registry.get(key[0]).project_list()
         renderer = json.render_root if fmt.is_json else html.render_root
         page = await _maybe_in_thread(
-            len(names.names), lambda: RenderedPage(renderer(names), fmt.content_type)
+            len(names.names),
+            lambda: RenderedPage(renderer(names), fmt.content_type, names.max_age),
         )
         if generation == self._generation:
             self._cache.put(key, page)

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def build_router(services: Services) -> Router:
     default = services.settings.default_index
     simple = SimpleRoutes(services.pages, default)
-    files = FileRoutes(services.pages, services.blobs)
+    files = FileRoutes(services.pages, services.blobs, services.registry, services.fetcher)
     upload = UploadRoutes(
         services.registry,
         services.accounts,
@@ -72,6 +72,8 @@ class Application:
             return errors.error_response(exc)
         except web.HTTPException as exc:  # redirects
             return web.Response(status=exc.status, headers=exc.headers, text=exc.text)
+        except ConnectionError:
+            raise  # the connection is gone (or was cut on purpose): nothing to answer
         except Exception:
             log.exception("unhandled error on %s %s", request.method, request.path)
             return errors.internal_error()

@@ -29,6 +29,8 @@ class StagedBlob:
         self._pending: list[bytes] = []
         self._pending_size = 0
         self._finished: Digests | None = None
+        # bytes written to the staging file so far (readers may tail up to here)
+        self.flushed = 0
 
     @property
     def size(self) -> int:
@@ -51,6 +53,8 @@ class StagedBlob:
     def _write_sync(self, data: bytes) -> None:
         self._digests.update(data)
         self._file.write(data)
+        self._file.flush()
+        self.flushed += len(data)
 
     async def finish(self) -> Digests:
         """Write what is buffered, make it durable, and return the file's digests."""

@@ -73,3 +73,30 @@ class TokenRecord:
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyPageRecord:
+    """A proxy index's last good answer from upstream for a project ("" = root)."""
+
+    index_name: str
+    project: str
+    status: int
+    page: bytes | None
+    etag: str | None
+    last_modified: str | None
+    fetched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyFileRecord:
+    """A file (and/or its core metadata) a proxy index has stored."""
+
+    index_name: str
+    filename: str
+    project: str
+    sha256: str | None
+    size: int | None
+    metadata_sha256: str | None
+    upstream_url: str
+    cached_at: datetime

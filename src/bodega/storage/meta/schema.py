@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -113,4 +114,34 @@ tokens = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=True),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+# What proxy indexes learned from their upstream. A page row is the upstream's last good
+# answer for a project (project "" is the root listing), stored as PEP 691 JSON with
+# absolute upstream URLs; status 404 rows remember that the upstream has no such project.
+proxy_pages = Table(
+    "proxy_pages",
+    metadata,
+    Column("index_name", String(64), ForeignKey("indexes.name"), primary_key=True),
+    Column("project", String(200), primary_key=True),
+    Column("status", Integer, nullable=False),
+    Column("page", LargeBinary, nullable=True),
+    Column("etag", Text, nullable=True),
+    Column("last_modified", Text, nullable=True),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+)
+
+# Files a proxy index has fetched (kept forever), and core metadata files it has stored.
+proxy_files = Table(
+    "proxy_files",
+    metadata,
+    Column("index_name", String(64), ForeignKey("indexes.name"), primary_key=True),
+    Column("filename", String(255), primary_key=True),
+    Column("project", String(200), nullable=False),
+    Column("sha256", String(64), nullable=True),
+    Column("size", BigInteger, nullable=True),
+    Column("metadata_sha256", String(64), nullable=True),
+    Column("upstream_url", Text, nullable=False),
+    Column("cached_at", DateTime(timezone=True), nullable=False),
+    Index("ix_proxy_files_index_project", "index_name", "project"),
 )

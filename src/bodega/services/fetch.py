@@ -1,0 +1,370 @@
+"""Fetching files from upstream for proxy indexes: once, verified, streamed while stored.
+
+The first request for a file that is not stored starts one download into a staged blob;
+every request for it meanwhile (in this process) reads the staged file as it grows, and
+other processes on the host wait on a file lock and then serve the stored blob. The last
+bytes are held back until the whole file matches the upstream's hash and is committed:
+on a mismatch nothing is stored and every reader's response is cut short.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import hashlib
+import hmac
+import logging
+import os
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bodega.domain.archives import ArchiveLimits, read_core_metadata
+from bodega.domain.digests import Digests
+from bodega.domain.errors import BodegaError, DigestMismatch, FileNotFound, UpstreamError
+from bodega.domain.filenames import DistKind, parse_filename
+from bodega.indexes.base import RemoteFile, StoredFile
+from bodega.services.changes import ChangeFeed
+from bodega.storage.blobs.base import BlobStore, StagedBlob
+from bodega.storage.meta import changes, proxy_cache
+from bodega.storage.meta.database import Database
+from bodega.storage.meta.records import ProxyFileRecord
+from bodega.upstream.client import Upstream, UpstreamClient, read_bounded
+
+log = logging.getLogger(__name__)
+_CHUNK = 1 << 16
+_READ = 1 << 18
+_MAX_METADATA = 16 << 20
+_LOCK_POLL = 0.1
+
+
+class Download:
+    """One file on its way from upstream into the blob store."""
+
+    def __init__(self, remote: RemoteFile, staged: StagedBlob) -> None:
+        self.remote = remote
+        self.staged = staged
+        self.visible = 0
+        self.done = False
+        self.error: BaseException | None = None
+        self.stored: StoredFile | None = None
+        self._progress = asyncio.Condition()
+
+    async def _advance(self, visible: int, *, done: bool = False) -> None:
+        async with self._progress:
+            self.visible = visible
+            self.done = self.done or done
+            self._progress.notify_all()
+
+    async def _fail(self, error: BaseException) -> None:
+        async with self._progress:
+            self.error = error
+            self.done = True
+            self._progress.notify_all()
+
+    async def wait_done(self) -> StoredFile:
+        """Wait for the end of the download; raises its error if it failed."""
+        async with self._progress:
+            await self._progress.wait_for(lambda: self.done)
+        if self.error is not None:
+            raise self.error
+        assert self.stored is not None
+        return self.stored
+
+    async def _next(self, seen: int) -> tuple[int, bool, BaseException | None]:
+        """Wait until more than ``seen`` bytes are readable, or the end."""
+
+        def ready() -> bool:
+            return self.visible > seen or self.done
+
+        async with self._progress:
+            await self._progress.wait_for(ready)
+            return self.visible, self.done, self.error
+
+    async def chunks(self, blobs: BlobStore) -> AsyncIterator[bytes]:
+        """The file's bytes as they arrive; raises the download's error at the end."""
+        try:
+            handle = await asyncio.to_thread(open, self.staged.path, "rb")
+        except FileNotFoundError:
+            # committed (or discarded) before this reader came: read what was stored
+            stored = await self.wait_done()
+            async for chunk in blobs.stream(stored.sha256, 0, stored.size):
+                yield chunk
+            return
+        with handle:
+            position = 0
+            while True:
+                limit, done, error = await self._next(position)
+                if error is not None:
+                    raise error
+                while position < limit:
+                    chunk = await asyncio.to_thread(handle.read, min(_READ, limit - position))
+                    if not chunk:
+                        raise UpstreamError(f"staged download of {self.remote.filename} shrank")
+                    position += len(chunk)
+                    yield chunk
+                if done:
+                    return
+
+
+class FileFetcher:
+    """Downloads for proxy indexes, one per file at a time."""
+
+    def __init__(
+        self,
+        client: UpstreamClient,
+        blobs: BlobStore,
+        db: Database,
+        feed: ChangeFeed,
+        limits: ArchiveLimits,
+    ) -> None:
+        self._client = client
+        self._blobs = blobs
+        self._db = db
+        self._feed = feed
+        self._limits = limits
+        self._downloads: dict[tuple[str, str], Download] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._metadata: dict[tuple[str, str], asyncio.Task[str]] = {}
+
+    def download(self, remote: RemoteFile, upstream: Upstream) -> Download:
+        """The running download of ``remote``, started now if there is none."""
+        key = (remote.index_name, remote.filename)
+        download = self._downloads.get(key)
+        if download is None:
+            download = Download(remote, self._blobs.staging.new())
+            self._downloads[key] = download
+            task = asyncio.create_task(self._run(download, upstream))
+            self._tasks.add(task)
+            task.add_done_callback(lambda done: self._finished(key, download, done))
+        return download
+
+    def _finished(self, key: tuple[str, str], download: Download, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if self._downloads.get(key) is download:
+            del self._downloads[key]
+
+    async def close(self) -> None:
+        for task in [*self._tasks, *self._metadata.values()]:
+            task.cancel()
+        for task in [*self._tasks, *self._metadata.values()]:
+            with contextlib.suppress(BaseException):
+                await task
+
+    async def _run(self, download: Download, upstream: Upstream) -> None:
+        remote = download.remote
+        try:
+            async with self._host_lock(remote) as already:
+                if already is not None:
+                    download.staged.discard()
+                    download.stored = already
+                    await download._advance(already.size, done=True)
+                    return
+                digests = await self._receive(download, upstream)
+                metadata_sha256 = await self._extract_metadata(download)
+                await self._blobs.commit(download.staged, digests.sha256)
+                download.stored = StoredFile(
+                    remote.filename, remote.project, digests.sha256, digests.size, metadata_sha256
+                )
+                await self._record(remote, digests, metadata_sha256)
+            await download._advance(digests.size, done=True)
+        except BaseException as exc:
+            download.staged.discard()
+            await download._fail(exc if isinstance(exc, BodegaError) else UpstreamError(str(exc)))
+            if not isinstance(exc, BodegaError | asyncio.CancelledError):
+                log.exception("download of %s failed", remote.filename)
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+        await self._feed.committed()
+
+    async def _receive(self, download: Download, upstream: Upstream) -> Digests:
+        remote = download.remote
+        staged = download.staged
+        extra = _extra_hashers(remote.hashes)
+        async with self._client.stream(upstream, remote.url) as response:
+            try:
+                async for chunk in response.content.iter_chunked(_CHUNK):
+                    await staged.write(chunk)
+                    for hasher in extra.values():
+                        hasher.update(chunk)
+                    if staged.flushed > download.visible:
+                        await download._advance(staged.flushed)
+            except Exception as exc:
+                raise UpstreamError(f"download of {remote.filename} broke off: {exc!r}") from None
+        digests = await staged.finish()
+        _verify(remote, digests, {name: h.hexdigest() for name, h in extra.items()})
+        return digests
+
+    async def _extract_metadata(self, download: Download) -> str | None:
+        try:
+            dist = parse_filename(download.remote.filename)
+        except BodegaError:
+            return None
+        if dist.kind is not DistKind.WHEEL:
+            return None
+        try:
+            data = await asyncio.to_thread(
+                read_core_metadata, download.staged.path, dist, self._limits
+            )
+        except BodegaError as exc:
+            log.warning("no core metadata from %s: %s", download.remote.filename, exc)
+            return None
+        return await self._blobs.put_bytes(data)
+
+    async def _record(
+        self, remote: RemoteFile, digests: Digests, metadata_sha256: str | None
+    ) -> None:
+        async with self._db.write() as conn:
+            await proxy_cache.record_file(
+                conn,
+                ProxyFileRecord(
+                    index_name=remote.index_name,
+                    filename=remote.filename,
+                    project=remote.project,
+                    sha256=digests.sha256,
+                    size=digests.size,
+                    metadata_sha256=metadata_sha256,
+                    upstream_url=remote.url,
+                    cached_at=datetime.now(UTC),
+                ),
+            )
+            await changes.append(
+                conn,
+                action="proxy-fetch",
+                index_name=remote.index_name,
+                project=remote.project,
+                detail={
+                    "filename": remote.filename,
+                    "sha256": digests.sha256,
+                    "size": digests.size,
+                },
+            )
+
+    @contextlib.asynccontextmanager
+    async def _host_lock(self, remote: RemoteFile) -> AsyncIterator[StoredFile | None]:
+        """Hold the host-wide lock for this file; yield the stored file if another process
+        stored it while this one waited."""
+        name = hashlib.sha256(f"{remote.index_name}/{remote.filename}".encode()).hexdigest()
+        path = self._blobs.staging.directory / f"fetch-{name[:40]}.lock"
+        fd, waited = await _lock_file(path)
+        try:
+            yield await self._stored(remote) if waited else None
+        finally:
+            # unlinked while still held: a process that opened it meanwhile sees the
+            # inode change after it gets the lock, and starts over on a new file
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+            os.close(fd)
+
+    async def _stored(self, remote: RemoteFile) -> StoredFile | None:
+        async with self._db.read() as conn:
+            record = await proxy_cache.get_file(conn, remote.index_name, remote.filename)
+        if record is None or record.sha256 is None:
+            return None
+        return StoredFile(
+            remote.filename, remote.project, record.sha256, record.size or 0, record.metadata_sha256
+        )
+
+    async def metadata(self, remote: RemoteFile, upstream: Upstream) -> str:
+        """The sha256 of the stored PEP 658 metadata of ``remote``, fetched once.
+
+        Raises:
+            FileNotFound: the upstream offers no metadata file for it.
+            UpstreamError, DigestMismatch: fetching or verifying it failed.
+        """
+        if remote.core_metadata is None:
+            raise FileNotFound(f"{remote.filename!r} has no separate core metadata file")
+        key = (remote.index_name, remote.filename)
+        task = self._metadata.get(key)
+        if task is None:
+            task = asyncio.create_task(self._fetch_metadata(remote, upstream))
+            self._metadata[key] = task
+            task.add_done_callback(lambda _: self._metadata.pop(key, None))
+        return await asyncio.shield(task)
+
+    async def _fetch_metadata(self, remote: RemoteFile, upstream: Upstream) -> str:
+        async with self._db.read() as conn:
+            record = await proxy_cache.get_file(conn, remote.index_name, remote.filename)
+        if record is not None and record.metadata_sha256:
+            return record.metadata_sha256
+        url = remote.url + ".metadata"
+        async with self._client.stream(upstream, url) as response:
+            data = await read_bounded(response, _MAX_METADATA)
+        expected = remote.core_metadata or {}
+        for name, value in expected.items():
+            if name in hashlib.algorithms_available:
+                actual = hashlib.new(name, data).hexdigest()
+                if not hmac.compare_digest(actual, value):
+                    raise DigestMismatch(
+                        f"upstream metadata of {remote.filename} has {name} {actual}, "
+                        f"its page says {value}"
+                    )
+        sha256 = await self._blobs.put_bytes(data)
+        async with self._db.write() as conn:
+            await proxy_cache.record_file(
+                conn,
+                ProxyFileRecord(
+                    index_name=remote.index_name,
+                    filename=remote.filename,
+                    project=remote.project,
+                    sha256=None,
+                    size=None,
+                    metadata_sha256=sha256,
+                    upstream_url=remote.url,
+                    cached_at=datetime.now(UTC),
+                ),
+            )
+        return sha256
+
+
+async def _lock_file(path: Path) -> tuple[int, bool]:
+    """Open and exclusively lock ``path``; return the fd and whether another held it."""
+    waited = False
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                waited = True
+                await asyncio.sleep(_LOCK_POLL)
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd, waited
+        os.close(fd)
+
+
+def _extra_hashers(hashes: Mapping[str, str]) -> dict[str, hashlib._Hash]:
+    """Hashers for upstream digests that the staged blob does not compute itself."""
+    own = {"sha256", "md5", "blake2_256", "blake2b_256"}
+    return {
+        name: hashlib.new(name)
+        for name in hashes
+        if name not in own and name in hashlib.algorithms_available
+    }
+
+
+def _verify(remote: RemoteFile, digests: Digests, extra: Mapping[str, str]) -> None:
+    """Raises DigestMismatch when the bytes differ from what the upstream's page says."""
+    actual = {**digests.as_dict(), "blake2b_256": digests.blake2_256, **extra}
+    checked = 0
+    for name, expected in remote.hashes.items():
+        if name in actual:
+            checked += 1
+            if not hmac.compare_digest(actual[name], expected.lower()):
+                raise DigestMismatch(
+                    f"{remote.filename} from upstream has {name} {actual[name]}, "
+                    f"but the upstream's page says {expected}",
+                    hint="nothing was stored; the upstream file or page is corrupt",
+                )
+    if remote.size is not None and remote.size != digests.size:
+        raise DigestMismatch(
+            f"{remote.filename} from upstream is {digests.size} bytes, its page says {remote.size}"
+        )
+    if checked == 0:
+        log.warning("upstream gave no usable hash for %s; stored unverified", remote.filename)

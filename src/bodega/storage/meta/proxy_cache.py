@@ -1,0 +1,103 @@
+"""Queries on what proxy indexes cached: upstream pages and fetched files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bodega.storage.meta.database import as_utc
+from bodega.storage.meta.records import ProxyFileRecord, ProxyPageRecord
+from bodega.storage.meta.schema import proxy_files, proxy_pages
+from bodega.storage.meta.upsert import upsert
+
+
+def _page(row: Row[Any]) -> ProxyPageRecord:
+    values = row._asdict()
+    values["fetched_at"] = as_utc(values["fetched_at"])
+    return ProxyPageRecord(**values)
+
+
+def _file(row: Row[Any]) -> ProxyFileRecord:
+    values = row._asdict()
+    values["cached_at"] = as_utc(values["cached_at"])
+    return ProxyFileRecord(**values)
+
+
+async def get_page(conn: AsyncConnection, index_name: str, project: str) -> ProxyPageRecord | None:
+    query = select(proxy_pages).where(
+        proxy_pages.c.index_name == index_name, proxy_pages.c.project == project
+    )
+    row = (await conn.execute(query)).first()
+    return _page(row) if row else None
+
+
+async def put_page(conn: AsyncConnection, record: ProxyPageRecord) -> None:
+    await upsert(
+        conn,
+        proxy_pages,
+        {
+            "index_name": record.index_name,
+            "project": record.project,
+            "status": record.status,
+            "page": record.page,
+            "etag": record.etag,
+            "last_modified": record.last_modified,
+            "fetched_at": record.fetched_at,
+        },
+        keys=("index_name", "project"),
+        update=("status", "page", "etag", "last_modified", "fetched_at"),
+    )
+
+
+async def touch_page(
+    conn: AsyncConnection, index_name: str, project: str, fetched_at: datetime
+) -> None:
+    await conn.execute(
+        update(proxy_pages)
+        .where(proxy_pages.c.index_name == index_name, proxy_pages.c.project == project)
+        .values(fetched_at=fetched_at)
+    )
+
+
+async def get_file(conn: AsyncConnection, index_name: str, filename: str) -> ProxyFileRecord | None:
+    query = select(proxy_files).where(
+        proxy_files.c.index_name == index_name, proxy_files.c.filename == filename
+    )
+    row = (await conn.execute(query)).first()
+    return _file(row) if row else None
+
+
+async def project_files(
+    conn: AsyncConnection, index_name: str, project: str
+) -> list[ProxyFileRecord]:
+    query = select(proxy_files).where(
+        proxy_files.c.index_name == index_name, proxy_files.c.project == project
+    )
+    return [_file(row) for row in await conn.execute(query)]
+
+
+async def record_file(conn: AsyncConnection, record: ProxyFileRecord) -> None:
+    """Remember a stored file; keeps a metadata digest recorded earlier if this has none."""
+    existing = await get_file(conn, record.index_name, record.filename)
+    metadata_sha256 = record.metadata_sha256 or (existing.metadata_sha256 if existing else None)
+    sha256 = record.sha256 or (existing.sha256 if existing else None)
+    size = record.size if record.sha256 else (existing.size if existing else record.size)
+    await upsert(
+        conn,
+        proxy_files,
+        {
+            "index_name": record.index_name,
+            "filename": record.filename,
+            "project": record.project,
+            "sha256": sha256,
+            "size": size,
+            "metadata_sha256": metadata_sha256,
+            "upstream_url": record.upstream_url,
+            "cached_at": record.cached_at,
+        },
+        keys=("index_name", "filename"),
+        update=("sha256", "size", "metadata_sha256", "upstream_url", "cached_at"),
+    )

@@ -1,0 +1,144 @@
+"""Proxied files: fetched once, verified, streamed while stored, kept."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from urllib.parse import urljoin
+
+import aiohttp
+import pytest
+
+from tests.e2e.proxy.conftest import publish
+from tests.support import clients
+from tests.support.dists import Dist, wheel_bytes, wheel_name
+from tests.support.server import Server
+from tests.support.upstream import FakeUpstream
+
+JSON = "application/vnd.pypi.simple.v1+json"
+
+
+def file_url(server: Server, project: str, filename: str, index: str = "pypi") -> str:
+    page = json.loads(clients.get(server.url(f"/{index}/simple/{project}/"), Accept=JSON).body)
+    (entry,) = [f for f in page["files"] if f["filename"] == filename]
+    return urljoin(server.url(f"/{index}/simple/{project}/"), entry["url"])
+
+
+def blob_count(server: Server) -> int:
+    return sum(1 for p in (server.blob_dir / "sha256").rglob("*") if p.is_file())
+
+
+def big_wheel(name: str, version: str, size: int) -> tuple[str, bytes]:
+    """A valid wheel with an incompressible module of about ``size`` bytes."""
+    filler = hashlib.sha256(name.encode()).hexdigest() * (size // 64)
+    spec = Dist(name, version, modules={f"{name}/__init__.py": f'DATA = "{filler}"\n'})
+    return wheel_name(spec), wheel_bytes(spec)
+
+
+def test_file_is_fetched_once_and_kept(proxy: Server, upstream: FakeUpstream):
+    wheel = publish(upstream, "keeper", "1.0")
+    url = file_url(proxy, "keeper", wheel.filename)
+    first = clients.get(url)
+    assert first.status == 200
+    assert first.body == wheel.data
+    second = clients.get(url)
+    assert second.body == wheel.data
+    assert second.header("ETag") == f'"{wheel.sha256}"'
+    assert upstream.count(f"/files/{wheel.filename}") == 1
+    # still served when the upstream is gone
+    upstream.switches.down = True
+    assert clients.get(url).body == wheel.data
+    ranged = clients.get(url, Range="bytes=0-9")
+    assert ranged.status == 206
+    assert ranged.body == wheel.data[:10]
+
+
+def test_concurrent_requests_cause_one_upstream_download(proxy: Server, upstream: FakeUpstream):
+    filename, data = big_wheel("crowd", "1.0", 3_000_000)
+    upstream.add(filename, data)
+    url = file_url(proxy, "crowd", filename)
+    upstream.switches.delay = 0.3  # let every request arrive while the first is in flight
+
+    async def fetch_all() -> list[bytes]:
+        async with aiohttp.ClientSession() as session:
+
+            async def one() -> bytes:
+                async with session.get(url) as response:
+                    assert response.status == 200
+                    return await response.read()
+
+            return await asyncio.gather(*(one() for _ in range(20)))
+
+    bodies = asyncio.run(fetch_all())
+    assert all(body == data for body in bodies)
+    assert upstream.count(f"/files/{filename}") == 1
+
+
+@pytest.mark.parametrize("fault", ["wrong_hash", "truncate"])
+def test_bad_download_stores_nothing_and_fails_the_client(
+    proxy: Server, upstream: FakeUpstream, fault: str
+):
+    filename, data = big_wheel("faulty", "1.0", 2_000_000)
+    upstream.add(filename, data)
+    url = file_url(proxy, "faulty", filename)
+    getattr(upstream.switches, fault).add(filename)
+    blobs_before = blob_count(proxy)
+
+    async def download() -> None:
+        async with aiohttp.ClientSession() as session, session.get(url) as response:
+            await response.read()
+
+    with pytest.raises(aiohttp.ClientError):
+        asyncio.run(download())
+    assert blob_count(proxy) == blobs_before
+    # nothing was kept: the next request goes upstream again and, fixed, succeeds
+    getattr(upstream.switches, fault).clear()
+    assert clients.get(url).body == data
+    assert upstream.count(f"/files/{filename}") == 2
+
+
+def test_metadata_is_proxied_when_the_upstream_offers_it(proxy: Server, upstream: FakeUpstream):
+    wheel = publish(upstream, "meta", "1.0", requires_dist=("ham>=1",))
+    url = file_url(proxy, "meta", wheel.filename)
+    response = clients.get(url + ".metadata")
+    assert response.status == 200
+    assert response.body == wheel.metadata
+    assert upstream.count(f"/files/{wheel.filename}.metadata") == 1
+    assert upstream.requests[f"/files/{wheel.filename}"] == 0  # the wheel was not needed
+    assert clients.get(url + ".metadata").body == wheel.metadata
+    assert upstream.count(f"/files/{wheel.filename}.metadata") == 1
+
+
+def test_metadata_is_extracted_from_the_stored_wheel_otherwise(
+    proxy: Server, upstream: FakeUpstream
+):
+    upstream.switches.metadata_files = False
+    wheel = publish(upstream, "nometa", "1.0")
+    page = json.loads(clients.get(proxy.url("/pypi/simple/nometa/"), Accept=JSON).body)
+    assert "core-metadata" not in page["files"][0]
+    url = file_url(proxy, "nometa", wheel.filename)
+    assert clients.get(url + ".metadata").status == 404
+    assert clients.get(url).body == wheel.data
+    page = json.loads(clients.get(proxy.url("/pypi/simple/nometa/"), Accept=JSON).body)
+    metadata_hash = page["files"][0]["core-metadata"]["sha256"]
+    metadata = clients.get(url + ".metadata")
+    assert metadata.status == 200
+    assert metadata.body == wheel.metadata
+    assert hashlib.sha256(metadata.body).hexdigest() == metadata_hash
+
+
+def test_head_does_not_fetch(proxy: Server, upstream: FakeUpstream):
+    wheel = publish(upstream, "headless", "1.0")
+    url = file_url(proxy, "headless", wheel.filename)
+    response = clients.request("HEAD", url)
+    assert response.status == 200
+    assert response.header("Content-Length") == str(len(wheel.data))
+    assert upstream.requests[f"/files/{wheel.filename}"] == 0
+
+
+def test_wrong_digest_in_url_is_a_404(proxy: Server, upstream: FakeUpstream):
+    wheel = publish(upstream, "digest", "1.0")
+    url = file_url(proxy, "digest", wheel.filename).replace(wheel.sha256, "0" * 64)
+    assert clients.get(url).status == 404
+    assert upstream.count("/files/") == 0

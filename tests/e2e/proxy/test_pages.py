@@ -1,0 +1,147 @@
+"""Proxied project pages: bodega URLs, preserved attributes, caching and revalidation."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+from tests.e2e.proxy.conftest import publish
+from tests.support import clients
+from tests.support.server import Server
+from tests.support.upstream import FakeUpstream
+
+JSON = "application/vnd.pypi.simple.v1+json"
+
+
+def page_json(server: Server, path: str) -> dict[str, object]:
+    response = clients.get(server.url(path), Accept=JSON)
+    assert response.status == 200, response.text
+    return json.loads(response.body)
+
+
+def test_page_keeps_upstream_attributes_with_bodega_urls(proxy: Server, upstream: FakeUpstream):
+    wheel = publish(upstream, "ham", "1.0", requires_python=">=3.8")
+    upstream.add(
+        "ham-0.9-py3-none-any.whl",
+        publish(upstream, "spam", "0.1").data,
+    )
+    document = page_json(proxy, "/pypi/simple/ham/")
+    files = {f["filename"]: f for f in document["files"]}
+    entry = files[wheel.filename]
+    assert entry["url"] == f"../../../pypi/files/{wheel.sha256}/{wheel.filename}"
+    assert entry["hashes"] == {"sha256": wheel.sha256}
+    assert entry["requires-python"] == ">=3.8"
+    assert entry["size"] == len(wheel.data)
+    assert entry["core-metadata"]["sha256"]
+    assert document["versions"] == ["0.9", "1.0"]
+    html = clients.get(proxy.url("/pypi/simple/ham/"), Accept="text/html").text
+    assert (
+        f'href="../../../pypi/files/{wheel.sha256}/{wheel.filename}#sha256={wheel.sha256}"' in html
+    )
+    assert 'data-requires-python="&gt;=3.8"' in html
+
+
+def test_html_only_upstream(proxy: Server, upstream: FakeUpstream):
+    upstream.switches.html_only = True
+    wheel = publish(upstream, "eggs", "2.0")
+    upstream.files["eggs"][0].yanked = "broken build"
+    document = page_json(proxy, "/pypi/simple/eggs/")
+    (entry,) = document["files"]
+    assert entry["hashes"] == {"sha256": wheel.sha256}
+    assert entry["yanked"] == "broken build"
+    assert document["versions"] == ["2.0"]
+
+
+def test_pages_are_cached_for_their_ttl(proxy: Server, upstream: FakeUpstream):
+    publish(upstream, "cached", "1.0")
+    for _ in range(3):
+        page_json(proxy, "/pypi/simple/cached/")
+    assert upstream.count("/simple/cached/") == 1
+
+
+def test_stale_page_is_revalidated_with_a_conditional_request(
+    proxy: Server, upstream: FakeUpstream
+):
+    proxy.cli("index", "set", "pypi", "--ttl", "0.2")
+    publish(upstream, "reval", "1.0")
+    first = page_json(proxy, "/pypi/simple/reval/")
+    time.sleep(0.4)
+    assert page_json(proxy, "/pypi/simple/reval/") == first
+    assert upstream.count("/simple/reval/") == 2
+    assert upstream.not_modified >= 1
+    publish(upstream, "reval", "2.0")
+    time.sleep(0.4)
+    assert page_json(proxy, "/pypi/simple/reval/")["versions"] == ["1.0", "2.0"]
+
+
+def test_stale_if_error(proxy: Server, upstream: FakeUpstream):
+    proxy.cli("index", "set", "pypi", "--ttl", "0.2")
+    publish(upstream, "sturdy", "1.0")
+    good = page_json(proxy, "/pypi/simple/sturdy/")
+    for switch in ("status", "down", "malformed"):
+        if switch == "status":
+            upstream.switches.status = 503
+        elif switch == "down":
+            upstream.switches.status = None
+            upstream.switches.down = True
+        else:
+            upstream.switches.down = False
+            upstream.switches.malformed = True
+        time.sleep(0.4)
+        assert page_json(proxy, "/pypi/simple/sturdy/") == good, switch
+
+
+def test_slow_upstream_gets_the_stale_copy_quickly(proxy: Server, upstream: FakeUpstream):
+    proxy.cli("index", "set", "pypi", "--ttl", "0.2", "--refresh-timeout", "0.3")
+    publish(upstream, "slowpoke", "1.0")
+    good = page_json(proxy, "/pypi/simple/slowpoke/")
+    upstream.switches.delay = 3.0
+    time.sleep(0.4)
+    started = time.monotonic()
+    assert page_json(proxy, "/pypi/simple/slowpoke/") == good
+    assert time.monotonic() - started < 2.0
+
+
+def test_malformed_page_without_a_copy_is_a_502(proxy: Server, upstream: FakeUpstream):
+    publish(upstream, "garbled", "1.0")
+    upstream.switches.malformed = True
+    response = clients.get(proxy.url("/pypi/simple/garbled/"), Accept=JSON)
+    assert response.status == 502
+    assert "not valid JSON" in response.text or "malformed" in response.text
+
+
+def test_unreachable_upstream_without_a_copy_is_a_502(proxy: Server, upstream: FakeUpstream):
+    upstream.switches.down = True
+    response = clients.get(proxy.url("/pypi/simple/nothing-here/"))
+    assert response.status == 502
+    assert "upstream" in response.text
+
+
+def test_unknown_upstream_project_is_a_404(proxy: Server, upstream: FakeUpstream):
+    response = clients.get(proxy.url("/pypi/simple/not-upstream/"))
+    assert response.status == 404
+
+
+def test_root_page_lists_upstream_projects(proxy: Server, upstream: FakeUpstream):
+    publish(upstream, "alpha", "1.0")
+    publish(upstream, "beta", "1.0")
+    document = page_json(proxy, "/pypi/simple/")
+    assert [p["name"] for p in document["projects"]] == ["alpha", "beta"]
+    html = clients.get(proxy.url("/pypi/simple/")).text
+    assert re.findall(r'href="([^"]+)"', html) == ["alpha/", "beta/"]
+
+
+def test_offline_mode_serves_only_the_cache(upstream: FakeUpstream, proxy: Server, start_bodega):
+    publish(upstream, "kept", "1.0")
+    online = page_json(proxy, "/pypi/simple/kept/")
+    proxy.stop()
+    before = sum(upstream.requests.values())
+    offline = start_bodega(
+        env={"PIP_INDEX_URL": upstream.url, "BODEGA_OFFLINE": "1"}, data_dir=proxy.data_dir
+    )
+    assert page_json(offline, "/pypi/simple/kept/") == online
+    missing = clients.get(offline.url("/pypi/simple/never-fetched/"))
+    assert missing.status == 404
+    assert "offline" in missing.text
+    assert sum(upstream.requests.values()) == before
