@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from bodega.auth.principal import Principal
 from bodega.domain.archives import ArchiveLimits
 from bodega.indexes.base import Index
 from bodega.indexes.group import GroupConfig, GroupIndex
@@ -13,9 +14,11 @@ from bodega.indexes.hosted import HostedIndex
 from bodega.indexes.proxy import ProxyConfig, ProxyIndex
 from bodega.indexes.registry import IndexFactory, IndexRegistry, build_all
 from bodega.services.accounts import Accounts
+from bodega.services.audit import AuditLog
 from bodega.services.changes import ChangeFeed, SerialHint
 from bodega.services.fetch import FileFetcher
 from bodega.services.index_admin import IndexAdmin
+from bodega.services.lifecycle import Lifecycle
 from bodega.services.page_cache import PageCache
 from bodega.services.publish import Publisher
 from bodega.services.serving import Pages
@@ -40,6 +43,8 @@ class Services:
     index_admin: IndexAdmin
     upstream: UpstreamClient
     fetcher: FileFetcher
+    lifecycle: Lifecycle
+    audit: AuditLog
 
 
 async def prepare_storage(settings: Settings) -> None:
@@ -52,7 +57,7 @@ async def prepare_storage(settings: Settings) -> None:
         admin = IndexAdmin(db, index_validator(settings, db))
         await admin.ensure_defaults()
         if settings.indexes:
-            await admin.apply(settings.indexes, actor="config-file")
+            await admin.apply(settings.indexes, Principal(user="config-file", is_admin=True))
     finally:
         await db.close()
 
@@ -117,6 +122,8 @@ async def open_services(settings: Settings, *, follow_changes: bool) -> AsyncIte
             index_admin=IndexAdmin(db, index_validator(settings, db), feed),
             upstream=client,
             fetcher=fetcher,
+            lifecycle=Lifecycle(db, blobs, registry, feed),
+            audit=AuditLog(db),
         )
     finally:
         await feed.stop()

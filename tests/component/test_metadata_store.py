@@ -11,7 +11,7 @@ from packaging.utils import NormalizedName
 
 from bodega.auth.principal import Principal, Scope
 from bodega.domain.archives import ArchiveLimits
-from bodega.domain.errors import Conflict, FileExists, ProjectNotFound
+from bodega.domain.errors import Conflict, FileExists, Forbidden, ProjectNotFound
 from bodega.indexes.hosted import HostedIndex
 from bodega.services.accounts import Accounts
 from bodega.services.changes import ChangeFeed, SerialHint
@@ -128,9 +128,13 @@ async def test_proxy_cache_upserts(database: Database):
 
 async def test_accounts(database: Database, feed: ChangeFeed):
     accounts = Accounts(database, feed)
-    await accounts.add_user("bob", "long-enough-password", is_admin=False, actor="test")
+    admin = Principal(user="root", is_admin=True)
+    await accounts.add_user("bob", "long-enough-password", is_admin=False, principal=admin)
     with pytest.raises(Conflict):
-        await accounts.add_user("bob", "another-password", is_admin=False, actor="test")
+        await accounts.add_user("bob", "another-password", is_admin=False, principal=admin)
+    with pytest.raises(Forbidden):
+        await accounts.add_user("eve", "long-enough-password", is_admin=False,
+                                principal=Principal(user="bob"))  # fmt: skip
     assert await accounts.authenticate("bob", "long-enough-password") == Principal(user="bob")
     assert await accounts.authenticate("bob", "wrong-password") is None
     assert await accounts.authenticate("nobody", "long-enough-password") is None
@@ -140,7 +144,7 @@ async def test_accounts(database: Database, feed: ChangeFeed):
         indexes=("local",),
         expires_at=None,
         description=None,
-        actor="test",
+        principal=Principal(user="bob"),
     )
     principal = await accounts.authenticate("__token__", value)
     assert principal is not None

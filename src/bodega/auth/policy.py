@@ -1,28 +1,92 @@
 """Who may do what on an index: pure decisions over a principal and an index's config.
 
-An index's config names its uploaders: user names, or ``:authenticated:`` for every
-user with an account. Admins may do everything.
+An index's config holds three access lists, ``readers``, ``uploaders`` and ``admins``.
+An entry is a user name, ``@group`` (the users in that group), ``:authenticated:``
+(every user with an account) or ``:anonymous:`` (everyone, signed in or not). Each
+permission includes the ones below it: an index admin may upload, an uploader may read.
+Server admins may do everything; a token never allows more than its scope and indexes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from bodega.auth.principal import Principal, Scope
 
+ANONYMOUS = ":anonymous:"
 AUTHENTICATED = ":authenticated:"
+
+
+class Permission(StrEnum):
+    READ = "readers"
+    UPLOAD = "uploaders"
+    ADMIN = "admins"
+
+    @property
+    def scope(self) -> Scope:
+        return {"readers": Scope.READ, "uploaders": Scope.UPLOAD, "admins": Scope.ADMIN}[self]
+
+
+# what each access list holds when an index's config does not say
+DEFAULTS: dict[Permission, tuple[str, ...]] = {
+    Permission.READ: (ANONYMOUS,),
+    Permission.UPLOAD: (AUTHENTICATED,),
+    Permission.ADMIN: (),
+}
+_ABOVE = {
+    Permission.READ: (Permission.READ, Permission.UPLOAD, Permission.ADMIN),
+    Permission.UPLOAD: (Permission.UPLOAD, Permission.ADMIN),
+    Permission.ADMIN: (Permission.ADMIN,),
+}
+
+
+def access_list(config: Mapping[str, Any], permission: Permission) -> tuple[str, ...]:
+    """The entries of one access list; a malformed value grants nothing."""
+    value = config.get(permission.value, DEFAULTS[permission])
+    if isinstance(value, str):
+        return (value,)  # one name: "in" on the string would match substrings
+    if not isinstance(value, list | tuple | set | frozenset):
+        return ()
+    return tuple(str(v) for v in value)
+
+
+def is_public(config: Mapping[str, Any]) -> bool:
+    """Whether anyone may read the index without signing in (the fast path)."""
+    return ANONYMOUS in access_list(config, Permission.READ)
+
+
+def allows(
+    principal: Principal | None,
+    permission: Permission,
+    index_name: str,
+    config: Mapping[str, Any],
+) -> bool:
+    """Whether ``principal`` (None: anonymous) has ``permission`` on the index."""
+    if principal is not None:
+        if not principal.token_allows(permission.scope, index_name):
+            return False
+        if principal.is_admin:
+            return True
+    for granting in _ABOVE[permission]:
+        if any(_matches(entry, principal) for entry in access_list(config, granting)):
+            return True
+    return False
+
+
+def _matches(entry: str, principal: Principal | None) -> bool:
+    if entry == ANONYMOUS:
+        return True
+    if principal is None:
+        return False
+    if entry == AUTHENTICATED:
+        return True
+    if entry.startswith("@"):
+        return entry[1:] in principal.groups
+    return entry == principal.user
 
 
 def may_upload(principal: Principal | None, index_name: str, config: Mapping[str, Any]) -> bool:
     """Whether ``principal`` may upload to the index ``index_name`` configured by ``config``."""
-    if principal is None or not principal.token_allows(Scope.UPLOAD, index_name):
-        return False
-    if principal.is_admin:
-        return True
-    uploaders = config.get("uploaders", [AUTHENTICATED])
-    if isinstance(uploaders, str):
-        uploaders = [uploaders]  # one name: "in" on the string would match substrings
-    elif not isinstance(uploaders, list | tuple | set | frozenset):
-        return False  # malformed config: nobody but admins
-    return AUTHENTICATED in uploaders or principal.user in uploaders
+    return principal is not None and allows(principal, Permission.UPLOAD, index_name, config)

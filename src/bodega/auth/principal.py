@@ -28,6 +28,7 @@ class Principal:
     token_scope: Scope | None = None
     # indexes a token is limited to; empty means all
     token_indexes: tuple[str, ...] = ()
+    groups: frozenset[str] = frozenset()
 
     @property
     def actor(self) -> str:

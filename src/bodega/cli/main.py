@@ -6,6 +6,7 @@ import click
 
 from bodega import __version__
 from bodega.cli.indexes import import_, index
+from bodega.cli.releases import audit, delete, push, unyank, yank
 from bodega.cli.serve import serve
 from bodega.cli.users import token, user
 
@@ -21,6 +22,8 @@ cli.add_command(user)
 cli.add_command(token)
 cli.add_command(index)
 cli.add_command(import_)
+for command in (yank, unyank, delete, push, audit):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -55,7 +55,7 @@ class HostedIndex:
     async def get_file(self, filename: str) -> StoredFile:
         async with self._db.read() as conn:
             record = await files.get_file(conn, self.name, filename)
-        if record is None:
+        if record is None or record.deleted_at is not None:
             raise FileNotFound(f"index {self.name!r} has no file {filename!r}")
         return StoredFile(
             record.filename, record.project, record.sha256, record.size, record.metadata_sha256

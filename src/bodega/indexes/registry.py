@@ -87,5 +87,5 @@ def build_all(
 
 def describe(index: Index) -> dict[str, Any]:
     """A JSON-ready summary of an index (credentials left out)."""
-    config = {k: v for k, v in index.config.items() if k not in ("password",)}
+    config = {k: ("***" if k == "password" else v) for k, v in index.config.items()}
     return {"name": index.name, "kind": index.kind, "config": config}

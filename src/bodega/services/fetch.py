@@ -29,6 +29,7 @@ from bodega.services.changes import ChangeFeed
 from bodega.storage.blobs.base import BlobStore, StagedBlob
 from bodega.storage.meta import changes, proxy_cache
 from bodega.storage.meta.database import Database
+from bodega.storage.meta.locks import lock_blobs
 from bodega.storage.meta.records import ProxyFileRecord
 from bodega.upstream.client import Upstream, UpstreamClient, read_bounded
 
@@ -162,12 +163,11 @@ class FileFetcher:
                     await download._advance(already.size, done=True)
                     return
                 digests = await self._receive(download, upstream)
-                metadata_sha256 = await self._extract_metadata(download)
-                await self._blobs.commit(download.staged, digests.sha256)
+                metadata = await self._extract_metadata(download)
+                metadata_sha256 = await self._store(download, digests, metadata)
                 download.stored = StoredFile(
                     remote.filename, remote.project, digests.sha256, digests.size, metadata_sha256
                 )
-                await self._record(remote, digests, metadata_sha256)
             await download._advance(digests.size, done=True)
         except BaseException as exc:
             download.staged.discard()
@@ -196,7 +196,7 @@ class FileFetcher:
         _verify(remote, digests, {name: h.hexdigest() for name, h in extra.items()})
         return digests
 
-    async def _extract_metadata(self, download: Download) -> str | None:
+    async def _extract_metadata(self, download: Download) -> bytes | None:
         try:
             dist = parse_filename(download.remote.filename)
         except BodegaError:
@@ -210,12 +210,18 @@ class FileFetcher:
         except BodegaError as exc:
             log.warning("no core metadata from %s: %s", download.remote.filename, exc)
             return None
-        return await self._blobs.put_bytes(data)
+        return data
 
-    async def _record(
-        self, remote: RemoteFile, digests: Digests, metadata_sha256: str | None
-    ) -> None:
+    async def _store(
+        self, download: Download, digests: Digests, metadata: bytes | None
+    ) -> str | None:
+        """Commit the blobs and record them in one transaction (see storage/meta/locks.py);
+        return the metadata blob's sha256."""
+        remote = download.remote
         async with self._db.write() as conn:
+            await lock_blobs(conn, [digests.sha256])
+            await self._blobs.commit(download.staged, digests.sha256)
+            metadata_sha256 = await self._blobs.put_bytes(metadata) if metadata else None
             await proxy_cache.record_file(
                 conn,
                 ProxyFileRecord(
@@ -240,6 +246,7 @@ class FileFetcher:
                     "size": digests.size,
                 },
             )
+        return metadata_sha256
 
     @contextlib.asynccontextmanager
     async def _host_lock(self, remote: RemoteFile) -> AsyncIterator[StoredFile | None]:
@@ -300,8 +307,10 @@ class FileFetcher:
                         f"upstream metadata of {remote.filename} has {name} {actual}, "
                         f"its page says {value}"
                     )
-        sha256 = await self._blobs.put_bytes(data)
+        sha256 = hashlib.sha256(data).hexdigest()
         async with self._db.write() as conn:
+            await lock_blobs(conn, [sha256])
+            await self._blobs.put_bytes(data)
             await proxy_cache.record_file(
                 conn,
                 ProxyFileRecord(

@@ -79,7 +79,14 @@ class Importer:
                 staged.discard()
                 raise
             published = await self._publisher.publish(
-                index_name, form, path.name, staged, principal, None
+                index_name,
+                form,
+                path.name,
+                staged,
+                principal,
+                None,
+                allow_overwrite=self._registry.get(index_name).config.get("allow_overwrite")
+                is True,
             )
         except BodegaError as exc:
             report.refused.append((path.name, str(exc)))

@@ -7,9 +7,19 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from bodega.domain.errors import BodegaError, ConfigError, Conflict, IndexNotFound, InvalidInput
+from bodega.auth.policy import Permission, allows
+from bodega.auth.principal import Principal
+from bodega.domain.errors import (
+    BodegaError,
+    ConfigError,
+    Conflict,
+    Forbidden,
+    IndexNotFound,
+    InvalidInput,
+)
 from bodega.domain.names import validate_index_name
 from bodega.services.changes import ChangeFeed
+from bodega.services.views import public_config
 from bodega.storage.meta import changes, indexes
 from bodega.storage.meta.database import Database, utcnow
 from bodega.storage.meta.records import IndexRecord
@@ -31,9 +41,18 @@ class IndexAdmin:
         self._validate = validate
         self._feed = feed
 
-    async def create(self, name: str, kind: str, config: dict[str, Any], actor: str) -> IndexRecord:
-        """Raises InvalidName, InvalidInput (unknown kind), ConfigError (bad config) or
-        Conflict (name taken)."""
+    async def create(
+        self,
+        name: str,
+        kind: str,
+        config: dict[str, Any],
+        principal: Principal,
+        remote_addr: str | None = None,
+    ) -> IndexRecord:
+        """Raises Forbidden (not a server admin), InvalidName, InvalidInput (unknown
+        kind), ConfigError (bad config) or Conflict (name taken)."""
+        if not principal.is_admin:
+            raise Forbidden(f"{principal.actor} may not create indexes")
         validate_index_name(name)
         if kind not in KINDS:
             raise InvalidInput(f"unknown index kind {kind!r}", hint=f"kinds: {', '.join(KINDS)}")
@@ -49,24 +68,33 @@ class IndexAdmin:
                     conn,
                     action="index-create",
                     index_name=name,
-                    actor=actor,
-                    detail={"kind": kind, "config": _public(config)},
+                    actor=principal.actor,
+                    remote_addr=remote_addr,
+                    detail={"kind": kind, "config": public_config(config)},
                 )
         except IntegrityError:
             raise Conflict(f"index {name!r} exists already") from None
         await self._committed()
         return record
 
-    async def update(self, name: str, changes_: Mapping[str, Any], actor: str) -> IndexRecord:
+    async def update(
+        self,
+        name: str,
+        changes_: Mapping[str, Any],
+        principal: Principal,
+        remote_addr: str | None = None,
+    ) -> IndexRecord:
         """Merge ``changes_`` into the index's config (a None value removes a key).
 
-        Raises IndexNotFound or ConfigError.
+        Raises IndexNotFound, Forbidden (not an admin of the index) or ConfigError.
         """
         async with self._db.write() as conn:
             existing = await indexes.list_indexes(conn)
             current = next((r for r in existing if r.name == name), None)
-            if current is None:
+            if current is None or not allows(principal, Permission.READ, name, current.config):
                 raise IndexNotFound(f"no index named {name!r}")
+            if not allows(principal, Permission.ADMIN, name, current.config):
+                raise Forbidden(f"{principal.actor} may not change index {name!r}")
             config = {**current.config, **changes_}
             config = {k: v for k, v in config.items() if v is not None}
             updated = IndexRecord(name, current.kind, config, current.created_at)
@@ -76,8 +104,9 @@ class IndexAdmin:
                 conn,
                 action="index-update",
                 index_name=name,
-                actor=actor,
-                detail={"config": _public(config)},
+                actor=principal.actor,
+                remote_addr=remote_addr,
+                detail={"config": public_config(config)},
             )
         await self._committed()
         return updated
@@ -101,7 +130,9 @@ class IndexAdmin:
                     detail={"kind": kind, "config": config},
                 )
 
-    async def apply(self, definitions: Mapping[str, Mapping[str, Any]], actor: str) -> None:
+    async def apply(
+        self, definitions: Mapping[str, Mapping[str, Any]], principal: Principal
+    ) -> None:
         """Make the stored indexes match ``definitions`` (from the config file)."""
         current = {r.name: r for r in await self.all()}
         for name, definition in definitions.items():
@@ -109,7 +140,7 @@ class IndexAdmin:
             config = {k: v for k, v in definition.items() if k != "kind"}
             record = current.get(name)
             if record is None:
-                await self.create(name, kind, config, actor)
+                await self.create(name, kind, config, principal)
             elif record.kind != kind:
                 raise ConfigError(
                     f"index {name!r} is {record.kind} in the store but {kind} in the config file",
@@ -117,7 +148,7 @@ class IndexAdmin:
                 )
             elif record.config != config:
                 removed = {k: None for k in record.config if k not in config}
-                await self.update(name, {**removed, **config}, actor)
+                await self.update(name, {**removed, **config}, principal)
 
     def _check(self, records: list[IndexRecord]) -> None:
         try:
@@ -128,8 +159,3 @@ class IndexAdmin:
     async def _committed(self) -> None:
         if self._feed is not None:
             await self._feed.committed()
-
-
-def _public(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The config without secrets, for the change log."""
-    return {k: ("***" if k == "password" else v) for k, v in config.items()}

@@ -9,6 +9,7 @@ Every refusal happens before anything is committed, and discards the staged byte
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from bodega.services.changes import ChangeFeed
 from bodega.storage.blobs.base import BlobStore, StagedBlob
 from bodega.storage.meta import changes, files
 from bodega.storage.meta.database import Database, utcnow
+from bodega.storage.meta.locks import lock_blobs
 from bodega.storage.meta.records import FileRecord
 
 # upload form field -> digest name
@@ -94,8 +96,13 @@ class Publisher:
         staged: StagedBlob,
         principal: Principal,
         remote_addr: str | None,
+        *,
+        allow_overwrite: bool = False,
     ) -> Published:
         """Check and store one uploaded file; the staged blob is consumed either way.
+
+        ``allow_overwrite`` is the index's policy: may a file name that holds other
+        bytes (live or deleted) take these instead?
 
         Raises:
             InvalidInput (and subclasses): the upload is refused; nothing was stored.
@@ -109,67 +116,74 @@ class Publisher:
                 read_core_metadata, staged.path, dist, self._limits
             )
             metadata = check_metadata(parse_core_metadata(raw_metadata), dist)
-            existing = await self._existing(index_name, filename, digests)
-            if existing is not None:
-                return existing
-            await self._blobs.commit(staged, digests.sha256)
+            record = FileRecord(
+                index_name=index_name,
+                project=dist.project,
+                version=str(dist.version),
+                filename=filename,
+                packagetype=dist.kind.value,
+                python_version=dist.python_version,
+                sha256=digests.sha256,
+                md5=digests.md5,
+                blake2_256=digests.blake2_256,
+                size=digests.size,
+                requires_python=metadata.requires_python,
+                metadata_sha256=None,
+                core_metadata=metadata.fields,
+                yanked=False,
+                yanked_reason=None,
+                uploaded_at=utcnow(),
+                uploaded_by=principal.actor,
+            )
+            wheel_metadata = raw_metadata if dist.kind is DistKind.WHEEL else None
+            try:
+                published = await self._store(
+                    record, staged, wheel_metadata, metadata.name, principal, remote_addr,
+                    allow_overwrite,
+                )  # fmt: skip
+            except IntegrityError:
+                # another upload of the same name committed first (PostgreSQL)
+                published = await self._store(
+                    record, staged, wheel_metadata, metadata.name, principal, remote_addr,
+                    allow_overwrite,
+                )  # fmt: skip
         finally:
             staged.discard()
-        metadata_sha256 = None
-        if dist.kind is DistKind.WHEEL:
-            metadata_sha256 = await self._blobs.put_bytes(raw_metadata)
-        record = FileRecord(
-            index_name=index_name,
-            project=dist.project,
-            version=str(dist.version),
-            filename=filename,
-            packagetype=dist.kind.value,
-            python_version=dist.python_version,
-            sha256=digests.sha256,
-            md5=digests.md5,
-            blake2_256=digests.blake2_256,
-            size=digests.size,
-            requires_python=metadata.requires_python,
-            metadata_sha256=metadata_sha256,
-            core_metadata=metadata.fields,
-            yanked=False,
-            yanked_reason=None,
-            uploaded_at=utcnow(),
-            uploaded_by=principal.actor,
-        )
-        try:
-            await self._record(record, metadata.name, principal, remote_addr)
-        except IntegrityError:
-            # another upload of the same name committed first
-            existing = await self._existing(index_name, filename, digests)
-            if existing is not None:
-                return existing
-            raise
-        await self._feed.committed()
-        return Published(filename, digests.sha256, created=True)
+        if published.created:
+            await self._feed.committed()
+        return published
 
-    async def _existing(self, index_name: str, filename: str, digests: Digests) -> Published | None:
-        """None if the name is free; the earlier upload if it had the same bytes.
+    async def _store(
+        self,
+        record: FileRecord,
+        staged: StagedBlob,
+        wheel_metadata: bytes | None,
+        display_name: str,
+        principal: Principal,
+        addr: str | None,
+        allow_overwrite: bool,
+    ) -> Published:
+        """Decide against what the index holds, then commit blobs and rows together.
 
-        Raises FileExists when the name holds different bytes: a file name, once
-        served, must always mean the same bytes.
+        The blobs are committed inside the write transaction, so a concurrent delete
+        cannot remove a blob between its commit and the row that refers to it.
         """
-        async with self._db.read() as conn:
-            stored = await files.get_file(conn, index_name, filename)
-        if stored is None:
-            return None
-        if stored.sha256 == digests.sha256:
-            return Published(filename, stored.sha256, created=False)
-        raise FileExists(
-            f"File already exists: {filename!r} is in index {index_name!r} with different "
-            f"contents (sha256 {stored.sha256})",
-            hint="files are immutable; upload a new version (or a new build tag for a wheel)",
-        )
-
-    async def _record(
-        self, record: FileRecord, display_name: str, principal: Principal, addr: str | None
-    ) -> None:
         async with self._db.write() as conn:
+            await lock_blobs(conn, [record.sha256])
+            stored = await files.get_file(conn, record.index_name, record.filename)
+            action = "upload"
+            detail: dict[str, object] = {}
+            if stored is not None:
+                if stored.sha256 == record.sha256 and stored.deleted_at is None:
+                    return Published(record.filename, stored.sha256, created=False)
+                if stored.sha256 != record.sha256 and not allow_overwrite:
+                    raise _file_exists(record, stored.sha256)
+                action = "restore" if stored.sha256 == record.sha256 else "overwrite"
+                detail = {"replaced_sha256": stored.sha256}
+            await self._blobs.commit(staged, record.sha256)
+            if wheel_metadata is not None:
+                metadata_sha256 = await self._blobs.put_bytes(wheel_metadata)
+                record = dataclasses.replace(record, metadata_sha256=metadata_sha256)
             if await files.ensure_project(conn, record.index_name, record.project, display_name):
                 await changes.append(
                     conn,
@@ -179,10 +193,13 @@ class Publisher:
                     actor=principal.actor,
                     remote_addr=addr,
                 )
-            await files.insert_file(conn, record)
+            if stored is None:
+                await files.insert_file(conn, record)
+            else:
+                await files.replace_file(conn, record)
             await changes.append(
                 conn,
-                action="upload",
+                action=action,
                 index_name=record.index_name,
                 project=record.project,
                 actor=principal.actor,
@@ -192,8 +209,18 @@ class Publisher:
                     "version": record.version,
                     "sha256": record.sha256,
                     "size": record.size,
+                    **detail,
                 },
             )
+        return Published(record.filename, record.sha256, created=True)
+
+
+def _file_exists(record: FileRecord, stored_sha256: str) -> FileExists:
+    return FileExists(
+        f"File already exists: {record.filename!r} is in index {record.index_name!r} with "
+        f"different contents (sha256 {stored_sha256})",
+        hint="files are immutable; upload a new version (or a new build tag for a wheel)",
+    )
 
 
 def check_filename(form: UploadForm, filename: str) -> DistFilename:

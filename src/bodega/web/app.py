@@ -8,6 +8,7 @@ from aiohttp import web
 
 from bodega.domain.errors import BodegaError
 from bodega.web import errors
+from bodega.web.auth import Access
 from bodega.web.router import Router
 from bodega.web.routes.files import FileRoutes
 from bodega.web.routes.info import InfoRoutes
@@ -21,17 +22,18 @@ log = logging.getLogger(__name__)
 
 def build_router(services: Services) -> Router:
     default = services.settings.default_index
-    simple = SimpleRoutes(services.pages, default)
-    files = FileRoutes(services.pages, services.blobs, services.registry, services.fetcher)
+    access = Access(services.accounts)
+    simple = SimpleRoutes(services.pages, services.registry, access, default)
+    files = FileRoutes(services.pages, services.blobs, services.registry, services.fetcher, access)
     upload = UploadRoutes(
         services.registry,
-        services.accounts,
+        access,
         services.publisher,
         services.blobs.staging,
         services.settings.max_upload_bytes,
     )
-    project_json = ProjectJsonRoutes(services.registry, default)
-    info = InfoRoutes(services.registry, services.db, default)
+    project_json = ProjectJsonRoutes(services.registry, access, default)
+    info = InfoRoutes(services.registry, services.db, access, default)
     router = Router()
     for methods, pattern, handler in (
         ("GET", "/", info.server),

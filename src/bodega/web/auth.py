@@ -1,4 +1,5 @@
-"""HTTP Basic credentials (how twine, uv and pip send them) to a principal."""
+"""Who is asking, and whether they may: HTTP Basic credentials (how twine, uv and pip send
+them, tokens included) to a principal, and the permission checks of every route."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import binascii
 
 from aiohttp import hdrs, web
 
+from bodega.auth.policy import Permission, allows, is_public
 from bodega.auth.principal import Principal
-from bodega.domain.errors import Unauthenticated
+from bodega.domain.errors import BodegaError, Unauthenticated
+from bodega.indexes.base import Index
 from bodega.services.accounts import Accounts
 
 
@@ -39,13 +42,53 @@ async def authenticate(request: web.BaseRequest, accounts: Accounts) -> Principa
 
     Raises:
         Unauthenticated: credentials were sent but are not valid.
+        TooManyAttempts: this client failed to sign in too often recently.
     """
     credentials = basic_credentials(request)
     if credentials is None:
         return None
-    principal = await accounts.authenticate(*credentials)
+    user, secret = credentials
+    address = request.remote or "unknown"
+    accounts.throttle.check(address, user)
+    principal = await accounts.authenticate(user, secret)
     if principal is None:
+        accounts.throttle.failed(address, user)
         raise Unauthenticated(
             "invalid credentials", hint="check the user name and password or token"
         )
+    accounts.throttle.succeeded(address, user)
     return principal
+
+
+class Access:
+    """The permission checks of the HTTP routes."""
+
+    def __init__(self, accounts: Accounts) -> None:
+        self._accounts = accounts
+
+    async def principal(self, request: web.BaseRequest) -> Principal | None:
+        return await authenticate(request, self._accounts)
+
+    async def require(
+        self,
+        request: web.BaseRequest,
+        index: Index,
+        permission: Permission,
+        refusal: BodegaError,
+    ) -> Principal | None:
+        """The principal, if it holds ``permission`` on ``index``.
+
+        Raises:
+            Unauthenticated: anonymous, and the index needs credentials (a 401 makes
+                pip and uv send the ones they have).
+            ``refusal``: signed in without the permission; for reads this is a "not
+                found", so the index does not reveal what it holds.
+        """
+        if permission is Permission.READ and is_public(index.config):
+            return None  # the hot path: public pages need no credential check
+        principal = await self.principal(request)
+        if allows(principal, permission, index.name, index.config):
+            return principal
+        if principal is None:
+            raise Unauthenticated(f"index {index.name!r} needs credentials")
+        raise refusal

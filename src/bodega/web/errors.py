@@ -11,6 +11,7 @@ import logging
 
 from aiohttp import web
 
+from bodega.auth.throttle import TooManyAttempts
 from bodega.domain import errors
 from bodega.simple.negotiation import NotAcceptable
 
@@ -25,6 +26,7 @@ _STATUS: tuple[tuple[type[errors.BodegaError], int], ...] = (
     (errors.NotAllowed, 405),
     (errors.Unauthenticated, 401),
     (errors.Forbidden, 403),
+    (TooManyAttempts, 429),
     (NotAcceptable, 406),
     (errors.UpstreamError, 502),
 )
@@ -44,6 +46,8 @@ def error_response(error: errors.BodegaError) -> web.Response:
     headers = {"X-Bodega-Error": error.code}
     if status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="bodega"'
+    if isinstance(error, TooManyAttempts):
+        headers["Retry-After"] = str(error.retry_after)
     return web.Response(status=status, reason=_reason(error.message), text=body, headers=headers)
 
 

@@ -87,6 +87,18 @@ class StagingArea:
         return StagedBlob(self.directory / f"staged-{secrets.token_hex(12)}")
 
 
+class RemovedBlob(Protocol):
+    """A blob taken out of the store, that can still be put back (or dropped for good).
+
+    Removal happens inside the database transaction that stops referring to the blob;
+    ``restore`` undoes it if that transaction fails, ``purge`` finishes it after commit.
+    """
+
+    async def restore(self) -> None: ...
+
+    async def purge(self) -> None: ...
+
+
 class BlobStore(Protocol):
     """Where committed blobs live (a directory, an S3 bucket).
 
@@ -118,6 +130,10 @@ class BlobStore(Protocol):
         Raises:
             FileNotFoundError: no such blob.
         """
+        ...
+
+    async def remove(self, sha256: str) -> RemovedBlob | None:
+        """Take a blob out of the store (None if it was not there)."""
         ...
 
     def local_path(self, sha256: str) -> Path | None:

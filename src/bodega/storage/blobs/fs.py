@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -53,6 +54,16 @@ class FsBlobStore:
     async def exists(self, sha256: str) -> bool:
         return self._path(sha256).is_file()
 
+    async def remove(self, sha256: str) -> FsRemovedBlob | None:
+        trash = self.root / "trash"
+        trash.mkdir(exist_ok=True)
+        held = trash / f"{sha256}-{secrets.token_hex(6)}"
+        try:
+            await asyncio.to_thread(os.replace, self._path(sha256), held)
+        except FileNotFoundError:
+            return None
+        return FsRemovedBlob(held, self._path(sha256))
+
     async def size(self, sha256: str) -> int:
         return self._path(sha256).stat().st_size
 
@@ -75,6 +86,18 @@ class FsBlobStore:
                 yield chunk
         finally:
             handle.close()
+
+
+class FsRemovedBlob:
+    def __init__(self, held: Path, home: Path) -> None:
+        self._held = held
+        self._home = home
+
+    async def restore(self) -> None:
+        await asyncio.to_thread(os.replace, self._held, self._home)
+
+    async def purge(self) -> None:
+        await asyncio.to_thread(self._held.unlink, True)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -47,4 +48,34 @@ async def latest_serial(conn: AsyncConnection) -> int:
 async def since(conn: AsyncConnection, serial: int, limit: int = 10_000) -> list[Change]:
     """Changes with a serial above ``serial``, oldest first, at most ``limit``."""
     query = select(changes).where(changes.c.serial > serial).order_by(changes.c.serial).limit(limit)
+    return [Change(**{**row._asdict(), "at": as_utc(row.at)}) for row in await conn.execute(query)]
+
+
+async def search(
+    conn: AsyncConnection,
+    *,
+    index_name: str | None = None,
+    project: str | None = None,
+    action: str | None = None,
+    actor: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    after_serial: int = 0,
+    limit: int = 1000,
+) -> list[Change]:
+    """Changes matching every given filter, oldest first."""
+    query = select(changes).where(changes.c.serial > after_serial)
+    if index_name is not None:
+        query = query.where(changes.c.index_name == index_name)
+    if project is not None:
+        query = query.where(changes.c.project == project)
+    if action is not None:
+        query = query.where(changes.c.action == action)
+    if actor is not None:
+        query = query.where(changes.c.actor == actor)
+    if since is not None:
+        query = query.where(changes.c.at >= since)
+    if until is not None:
+        query = query.where(changes.c.at < until)
+    query = query.order_by(changes.c.serial).limit(limit)
     return [Change(**{**row._asdict(), "at": as_utc(row.at)}) for row in await conn.execute(query)]

@@ -38,6 +38,7 @@ class FileRecord:
     yanked_reason: str | None
     uploaded_at: datetime
     uploaded_by: str | None
+    deleted_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ class UserRecord:
     password_hash: str | None
     is_admin: bool
     created_at: datetime
+    groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,8 @@ files = Table(
     Column("yanked_reason", Text, nullable=True),
     Column("uploaded_at", DateTime(timezone=True), nullable=False),
     Column("uploaded_by", String(128), nullable=True),
+    # deleted files keep their row: the name stays taken by the same bytes
+    Column("deleted_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("index_name", "filename", name="uq_files_index_filename"),
     Index("ix_files_index_project", "index_name", "project"),
     Index("ix_files_sha256", "sha256"),
@@ -100,6 +102,8 @@ users = Table(
     Column("password_hash", Text, nullable=True),
     Column("is_admin", Boolean, nullable=False, default=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # the groups the user belongs to ("@name" in index permissions)
+    Column("groups", JSON, nullable=False, default=list),
 )
 
 tokens = Table(

@@ -19,6 +19,7 @@ def _user(row: Row[Any]) -> UserRecord:
         password_hash=row.password_hash,
         is_admin=bool(row.is_admin),
         created_at=as_utc(row.created_at),
+        groups=tuple(row.groups or ()),
     )
 
 
@@ -46,13 +47,29 @@ async def list_users(conn: AsyncConnection) -> list[UserRecord]:
 
 
 async def add_user(
-    conn: AsyncConnection, name: str, password_hash: str | None, is_admin: bool
+    conn: AsyncConnection,
+    name: str,
+    password_hash: str | None,
+    is_admin: bool,
+    groups: tuple[str, ...] = (),
 ) -> None:
     await conn.execute(
         insert(users).values(
-            name=name, password_hash=password_hash, is_admin=is_admin, created_at=utcnow()
+            name=name,
+            password_hash=password_hash,
+            is_admin=is_admin,
+            created_at=utcnow(),
+            groups=list(groups),
         )
     )
+
+
+async def update_user(conn: AsyncConnection, name: str, **values: Any) -> bool:
+    """Set columns of a user (is_admin, groups, password_hash); False if no such user."""
+    if "groups" in values:
+        values["groups"] = list(values["groups"])
+    result = await conn.execute(update(users).where(users.c.name == name).values(**values))
+    return bool(result.rowcount)
 
 
 async def set_password(conn: AsyncConnection, name: str, password_hash: str) -> None:

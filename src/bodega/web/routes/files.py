@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from aiohttp import hdrs, web
 
+from bodega.auth.policy import Permission
 from bodega.domain.errors import FileNotFound, NotAllowed
 from bodega.indexes.base import FileSource, RemoteFile, StoredFile
 from bodega.indexes.proxy import ProxyIndex
@@ -15,6 +16,7 @@ from bodega.indexes.registry import IndexRegistry
 from bodega.services.fetch import Download, FileFetcher
 from bodega.services.serving import Pages
 from bodega.storage.blobs.base import BlobStore
+from bodega.web.auth import Access
 from bodega.web.responses import FILE_CACHE_CONTROL, file_response
 
 _METADATA_SUFFIX = ".metadata"
@@ -23,8 +25,14 @@ _METADATA_TYPE = "text/plain; charset=utf-8"
 
 class FileRoutes:
     def __init__(
-        self, pages: Pages, blobs: BlobStore, registry: IndexRegistry, fetcher: FileFetcher
+        self,
+        pages: Pages,
+        blobs: BlobStore,
+        registry: IndexRegistry,
+        fetcher: FileFetcher,
+        access: Access,
     ) -> None:
+        self._access = access
         self._pages = pages
         self._blobs = blobs
         self._registry = registry
@@ -34,6 +42,12 @@ class FileRoutes:
         index, digest, filename = params["index"], params["sha256"], params["filename"]
         wants_metadata = filename.endswith(_METADATA_SUFFIX)
         dist_name = filename.removesuffix(_METADATA_SUFFIX) if wants_metadata else filename
+        await self._access.require(
+            request,
+            self._registry.get(index),
+            Permission.READ,
+            FileNotFound(f"index {index!r} has no file {dist_name!r}"),
+        )
         source = await self._pages.file(index, dist_name)
         if _digest_of(source) != digest:
             raise FileNotFound(f"index {index!r} has no file {dist_name!r} with sha256 {digest}")

@@ -5,14 +5,17 @@ from __future__ import annotations
 import orjson
 from aiohttp import web
 
+from bodega.auth.policy import Permission
 from bodega.domain.errors import InvalidName, ProjectNotFound
 from bodega.domain.names import normalize
 from bodega.indexes.registry import IndexRegistry
+from bodega.web.auth import Access
 
 
 class ProjectJsonRoutes:
-    def __init__(self, registry: IndexRegistry, default_index: str) -> None:
+    def __init__(self, registry: IndexRegistry, access: Access, default_index: str) -> None:
         self._registry = registry
+        self._access = access
         self._default = default_index
 
     async def project(self, request: web.BaseRequest, params: dict[str, str]) -> web.StreamResponse:
@@ -26,6 +29,9 @@ class ProjectJsonRoutes:
             up = "../../" if "version" in params else "../"
             raise web.HTTPMovedPermanently(f"{up}{project}/{suffix}")
         index = self._registry.get(params.get("index", self._default))
+        await self._access.require(
+            request, index, Permission.READ, ProjectNotFound(f"no project {project!r} here")
+        )
         base = f"{request.scheme}://{request.host}/"
         document = await index.project_json(project, params.get("version"), base)
         return web.Response(

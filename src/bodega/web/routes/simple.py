@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bodega.domain.errors import InvalidName, ProjectNotFound
+from bodega.auth.policy import Permission
+from bodega.domain.errors import IndexNotFound, InvalidName, ProjectNotFound
 from bodega.domain.names import normalize
+from bodega.indexes.registry import IndexRegistry
 from bodega.services.serving import Pages
 from bodega.simple.negotiation import choose_format
+from bodega.web.auth import Access
 from bodega.web.responses import page_response
 
 # the ../ chain from a project page back to the server root
@@ -21,13 +24,22 @@ _BASE_INDEX = "../../../"  # /<index>/simple/<project>/
 
 
 class SimpleRoutes:
-    def __init__(self, pages: Pages, default_index: str) -> None:
+    def __init__(
+        self, pages: Pages, registry: IndexRegistry, access: Access, default_index: str
+    ) -> None:
         self._pages = pages
+        self._registry = registry
+        self._access = access
         self._default = default_index
 
     async def root(self, request: web.BaseRequest, params: dict[str, str]) -> web.StreamResponse:
+        name = params.get("index", self._default)
+        index = self._registry.get(name)
+        await self._access.require(
+            request, index, Permission.READ, IndexNotFound(f"no index named {name!r}")
+        )
         fmt = choose_format(request.headers.get("Accept"), _format_param(request))
-        page = await self._pages.root(params.get("index", self._default), fmt)
+        page = await self._pages.root(name, fmt)
         return page_response(request, page)
 
     async def project(self, request: web.BaseRequest, params: dict[str, str]) -> web.StreamResponse:
@@ -42,10 +54,14 @@ class SimpleRoutes:
             if request.query_string:
                 location += f"?{request.query_string}"
             raise web.HTTPMovedPermanently(location)
+        name = params.get("index")
+        index = self._registry.get(name or self._default)
+        await self._access.require(
+            request, index, Permission.READ, ProjectNotFound(f"no project {project!r} here")
+        )
         fmt = choose_format(request.headers.get("Accept"), _format_param(request))
-        index = params.get("index")
-        base = _BASE_INDEX if index else _BASE_DEFAULT
-        page = await self._pages.project(index or self._default, project, fmt, base)
+        base = _BASE_INDEX if name else _BASE_DEFAULT
+        page = await self._pages.project(index.name, project, fmt, base)
         return page_response(request, page)
 
     async def add_slash(

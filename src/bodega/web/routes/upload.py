@@ -20,10 +20,9 @@ from bodega.domain.errors import (
 )
 from bodega.domain.filenames import check_safe_filename
 from bodega.indexes.registry import IndexRegistry
-from bodega.services.accounts import Accounts
 from bodega.services.publish import Publisher, UploadForm
 from bodega.storage.blobs.base import StagedBlob, StagingArea
-from bodega.web.auth import authenticate
+from bodega.web.auth import Access
 
 _MAX_FIELDS_BYTES = 16 << 20
 _MAX_FIELDS = 200
@@ -34,13 +33,13 @@ class UploadRoutes:
     def __init__(
         self,
         registry: IndexRegistry,
-        accounts: Accounts,
+        access: Access,
         publisher: Publisher,
         staging: StagingArea,
         max_upload_bytes: int,
     ) -> None:
         self._registry = registry
-        self._accounts = accounts
+        self._access = access
         self._publisher = publisher
         self._staging = staging
         self._max = max_upload_bytes
@@ -52,7 +51,7 @@ class UploadRoutes:
                 f"index {index.name!r} is a {index.kind} index and accepts no uploads",
                 hint="upload to a hosted index",
             )
-        principal = await authenticate(request, self._accounts)
+        principal = await self._access.principal(request)
         if principal is None:
             raise Unauthenticated(f"uploading to {index.name!r} needs credentials")
         if not may_upload(principal, index.name, index.config):
@@ -65,7 +64,13 @@ class UploadRoutes:
         try:
             form = UploadForm.from_fields(fields)
             published = await self._publisher.publish(
-                index.name, form, filename, staged, principal, request.remote
+                index.name,
+                form,
+                filename,
+                staged,
+                principal,
+                request.remote,
+                allow_overwrite=index.config.get("allow_overwrite") is True,
             )
         finally:
             staged.discard()
