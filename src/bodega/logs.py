@@ -9,6 +9,10 @@ from typing import Any
 
 import orjson
 
+# logs every statement with its parameters at debug level: the stored upstream
+# passwords and credential hashes would end up in the log (SQLAlchemy's own loggers
+# stay at WARNING unless configured)
+_STATEMENT_LOGGERS = ("aiosqlite",)
 # attributes every LogRecord has; anything else was passed with extra= and is logged
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
@@ -35,3 +39,5 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name in _STATEMENT_LOGGERS:
+        logging.getLogger(name).setLevel(max(root.level, logging.INFO))

@@ -7,9 +7,11 @@ import logging
 from aiohttp import web
 
 from bodega.domain.errors import BodegaError
+from bodega.services.changes import ChangeFeed
 from bodega.web import errors
 from bodega.web.auth import Access
 from bodega.web.router import Router
+from bodega.web.routes.admin import Route, admin_routes
 from bodega.web.routes.files import FileRoutes
 from bodega.web.routes.info import InfoRoutes
 from bodega.web.routes.project_json import ProjectJsonRoutes
@@ -34,8 +36,7 @@ def build_router(services: Services) -> Router:
     )
     project_json = ProjectJsonRoutes(services.registry, access, default)
     info = InfoRoutes(services.registry, services.db, access, default)
-    router = Router()
-    for methods, pattern, handler in (
+    routes: list[Route] = [
         ("GET", "/", info.server),
         ("GET", "/healthz", info.health),
         ("GET", "/simple/", simple.root),
@@ -51,7 +52,10 @@ def build_router(services: Services) -> Router:
         ("GET", "/{index}/files/{sha256}/{filename}", files.file),
         ("GET", "/{index}/pypi/{project}/json", project_json.project),
         ("GET", "/{index}/pypi/{project}/{version}/json", project_json.project),
-    ):
+        *admin_routes(services, access),
+    ]
+    router = Router()
+    for methods, pattern, handler in routes:
         router.add(methods, pattern, handler)
     return router
 
@@ -59,23 +63,28 @@ def build_router(services: Services) -> Router:
 class Application:
     """The low-level aiohttp handler: match, call, map errors. No middleware on the way."""
 
-    def __init__(self, router: Router) -> None:
+    def __init__(self, router: Router, feed: ChangeFeed) -> None:
         self._router = router
+        self._feed = feed
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
+        if self._feed.stale():
+            # another process committed a change: apply it before answering (one memory
+            # read per request when nothing changed)
+            await self._feed.catch_up()
         match = self._router.match(request.method, request.path)
         if match is None:
             return errors.not_found(request.path)
         if match.handler is None:
-            return errors.method_not_allowed(request.method, match.allowed)
+            return errors.method_not_allowed(request.method, match.allowed, request.path)
         try:
             return await match.handler(request, match.params)
         except BodegaError as exc:
-            return errors.error_response(exc)
+            return errors.error_response(exc, request.path)
         except web.HTTPException as exc:  # redirects
             return web.Response(status=exc.status, headers=exc.headers, text=exc.text)
         except ConnectionError:
             raise  # the connection is gone (or was cut on purpose): nothing to answer
         except Exception:
             log.exception("unhandled error on %s %s", request.method, request.path)
-            return errors.internal_error()
+            return errors.internal_error(request.path)

@@ -34,6 +34,7 @@ class Match:
 class Router:
     def __init__(self) -> None:
         self._root = _Node()
+        self._registered: list[tuple[str, str]] = []
 
     def add(self, methods: str, pattern: str, handler: Handler) -> None:
         """Register ``handler`` for space-separated ``methods`` on ``pattern``.
@@ -54,8 +55,14 @@ class Router:
                 node = node.literals.setdefault(segment, _Node())
         for method in methods.split():
             node.handlers[method] = handler
+            self._registered.append((method, pattern))
             if method == "GET":
                 node.handlers.setdefault("HEAD", handler)
+
+    def routes(self) -> list[tuple[str, str]]:
+        """(method, pattern) of every registration, in order (HEAD implied by GET is not
+        listed)."""
+        return list(self._registered)
 
     def match(self, method: str, path: str) -> Match | None:
         """The handler for ``method`` on ``path``; None when no pattern has this path."""

@@ -45,7 +45,7 @@ async def serve(settings: Settings, sock: socket.socket) -> None:
         loop.add_signal_handler(signum, stop.set)
     async with open_services(settings, follow_changes=True) as services:
         server = web.Server(
-            Application(build_router(services)),
+            Application(build_router(services), services.feed),
             access_log=log if settings.access_log else None,
             handler_cancellation=True,
         )
