@@ -5,6 +5,10 @@ An entry is a user name, ``@group`` (the users in that group), ``:authenticated:
 (every user with an account) or ``:anonymous:`` (everyone, signed in or not). Each
 permission includes the ones below it: an index admin may upload, an uploader may read.
 Server admins may do everything; a token never allows more than its scope and indexes.
+
+An index that does not name its uploaders lets every signed-in user who may read it
+upload: a default of "everyone signed in" would let any user upload to, and so read, an
+index whose readers list keeps it private.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ class Permission(StrEnum):
         return {"readers": Scope.READ, "uploaders": Scope.UPLOAD, "admins": Scope.ADMIN}[self]
 
 
-# what each access list holds when an index's config does not say
+# what each access list holds when an index's config does not say (on an index that is
+# not public, the uploaders default to its readers: see _default_uploaders)
 DEFAULTS: dict[Permission, tuple[str, ...]] = {
     Permission.READ: (ANONYMOUS,),
     Permission.UPLOAD: (AUTHENTICATED,),
@@ -44,12 +49,22 @@ _ABOVE = {
 
 def access_list(config: Mapping[str, Any], permission: Permission) -> tuple[str, ...]:
     """The entries of one access list; a malformed value grants nothing."""
-    value = config.get(permission.value, DEFAULTS[permission])
+    if permission.value not in config:
+        if permission is Permission.UPLOAD:
+            return _default_uploaders(config)
+        return DEFAULTS[permission]
+    value = config[permission.value]
     if isinstance(value, str):
         return (value,)  # one name: "in" on the string would match substrings
     if not isinstance(value, list | tuple | set | frozenset):
         return ()
     return tuple(str(v) for v in value)
+
+
+def _default_uploaders(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """Every signed-in user on a public index; the readers on a private one."""
+    readers = access_list(config, Permission.READ)
+    return DEFAULTS[Permission.UPLOAD] if ANONYMOUS in readers else readers
 
 
 def is_public(config: Mapping[str, Any]) -> bool:

@@ -60,7 +60,7 @@ def config_options(func: F) -> F:
         click.option("--readers", help="who may read: comma-separated user names, @groups, "
                      ":authenticated: or :anonymous: (default :anonymous:)."),
         click.option("--uploaders", help="hosted: who may upload and yank, in the same form "
-                     "(default :authenticated:)."),
+                     "(default: every signed-in user who may read)."),
         click.option("--admins", help="who may change the index and delete files, in the "
                      "same form (server admins always may)."),
         click.option("--allow-delete/--no-allow-delete", default=None,

@@ -238,17 +238,22 @@ class Accounts:
     async def authenticate(self, user: str, secret: str) -> Principal | None:
         """The principal for HTTP Basic credentials, or None if they are not valid."""
         key = hashlib.blake2b(f"{user}\0{secret}".encode(), digest_size=32).digest()
+        now = time.monotonic()
         remembered = self._verified.get(key)
-        if remembered is not None and remembered[1] > time.monotonic():
+        if remembered is not None and remembered[1] > now:
             return remembered[0]
-        principal = await self._verify(user, secret)
-        if principal is not None:
-            if len(self._verified) >= _MAX_REMEMBERED:
-                self._verified.clear()
-            self._verified[key] = (principal, time.monotonic() + _CREDENTIAL_TTL)
+        verified = await self._verify(user, secret)
+        if verified is None:
+            return None
+        principal, valid_for = verified
+        if len(self._verified) >= _MAX_REMEMBERED:
+            self._verified.clear()
+        # a token is not remembered past its expiry
+        self._verified[key] = (principal, now + min(_CREDENTIAL_TTL, valid_for))
         return principal
 
-    async def _verify(self, user: str, secret: str) -> Principal | None:
+    async def _verify(self, user: str, secret: str) -> tuple[Principal, float] | None:
+        """The principal and for how many seconds it stays valid; None: not valid."""
         parsed = tokens.parse(secret)
         if parsed is not None:
             return await self._by_token(user, *parsed)
@@ -260,11 +265,14 @@ class Accounts:
             return None
         if not await asyncio.to_thread(passwords.verify_password, record.password_hash, secret):
             return None
-        return Principal(
+        principal = Principal(
             user=record.name, is_admin=record.is_admin, groups=frozenset(record.groups)
         )
+        return principal, _CREDENTIAL_TTL
 
-    async def _by_token(self, user: str, token_id: str, secret: str) -> Principal | None:
+    async def _by_token(
+        self, user: str, token_id: str, secret: str
+    ) -> tuple[Principal, float] | None:
         async with self._db.read() as conn:
             token = await users.get_token(conn, token_id)
             owner = await users.get_user(conn, token.user_name) if token else None
@@ -275,7 +283,7 @@ class Accounts:
         now = utcnow()
         if token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
             return None
-        return Principal(
+        principal = Principal(
             user=owner.name,
             is_admin=owner.is_admin and Scope(token.scope) is Scope.ADMIN,
             token_id=token.id,
@@ -283,6 +291,9 @@ class Accounts:
             token_indexes=token.indexes,
             groups=frozenset(owner.groups),
         )
+        if token.expires_at is None:
+            return principal, _CREDENTIAL_TTL
+        return principal, (token.expires_at - now).total_seconds()
 
     async def _on_changes(self, batch: Sequence[Change]) -> None:
         if any(change.action in _ACCOUNT_ACTIONS for change in batch):

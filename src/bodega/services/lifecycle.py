@@ -192,7 +192,7 @@ class Lifecycle:
                 Selection(project_name, version_text),
             )
             await lock_blobs(conn, [s for f in chosen for s in (f.sha256, f.metadata_sha256) if s])
-            added = await self._copy(conn, chosen, destination.name, principal)
+            added = await self._copy(conn, chosen, destination.name, principal, remote_addr)
             await changes.append(
                 conn,
                 action="push",
@@ -217,6 +217,7 @@ class Lifecycle:
         chosen: Sequence[FileRecord],
         target: str,
         principal: Principal,
+        remote_addr: str | None,
     ) -> list[str]:
         pending = []
         for record in chosen:
@@ -232,8 +233,18 @@ class Lifecycle:
             elif existing.deleted_at is not None:
                 raise Conflict(f"{record.filename!r} was deleted from index {target!r}")
         if pending:
-            display = await files.display_name(conn, pending[0].index_name, pending[0].project)
-            await files.ensure_project(conn, target, pending[0].project, display)
+            project = pending[0].project
+            display = await files.display_name(conn, pending[0].index_name, project)
+            if await files.ensure_project(conn, target, project, display):
+                # as for an upload: the target's project list changes (and caches of it go)
+                await changes.append(
+                    conn,
+                    action="project-create",
+                    index_name=target,
+                    project=project,
+                    actor=principal.actor,
+                    remote_addr=remote_addr,
+                )
         for record in pending:
             copy = dataclasses.replace(
                 record, index_name=target, uploaded_at=utcnow(), uploaded_by=principal.actor
