@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 _ROOT = ""
 _MEMORY_PAGES = 512
 _JSON = "application/vnd.pypi.simple.v1+json"
+_PARSE_IN_THREAD = 256 << 10
 DEFAULT_TTL = 600.0
 DEFAULT_ROOT_TTL = 3600.0
 DEFAULT_NEGATIVE_TTL = 60.0
@@ -237,11 +238,21 @@ class ProxyIndex:
             await self._store(project, fresh, None)
         else:
             assert fetched.body is not None
-            fresh = self._parse(project, fetched.body, fetched.content_type, fetched.url, now)
+            fresh = await self._parse_off_loop(
+                project, fetched.body, fetched.content_type, fetched.url, now
+            )
             fresh = replace(fresh, etag=fetched.etag, last_modified=fetched.last_modified)
             await self._store(project, fresh, self._serialize(fresh))
         self._remember(project, fresh)
         return fresh
+
+    async def _parse_off_loop(
+        self, project: str, body: bytes, content_type: str, url: str, now: float
+    ) -> _Cached:
+        """Parse big pages (root lists, projects with thousands of files) in a thread."""
+        if len(body) < _PARSE_IN_THREAD:
+            return self._parse(project, body, content_type, url, now)
+        return await asyncio.to_thread(self._parse, project, body, content_type, url, now)
 
     def _parse(self, project: str, body: bytes, content_type: str, url: str, now: float) -> _Cached:
         if project == _ROOT:
@@ -268,7 +279,7 @@ class ProxyIndex:
             cached = _Cached(404, None, None, None, None, fetched_at)
         else:
             try:
-                cached = self._parse(
+                cached = await self._parse_off_loop(
                     project, record.page, _JSON, self.upstream.url + project, fetched_at
                 )
             except BodegaError:

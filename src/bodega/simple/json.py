@@ -26,8 +26,13 @@ def render_project(page: ProjectPage, base: str) -> bytes:
 
 
 def render_root(projects: ProjectList) -> bytes:
-    """Render an index's root page as PEP 691 JSON."""
-    return orjson.dumps({"meta": _META, "projects": [{"name": n} for n in projects.names]})
+    """Render an index's root page as PEP 691 JSON.
+
+    Written out directly: normalized names need no escaping, and a root page can list
+    hundreds of thousands of names (a dict per name would cost tens of MiB at once).
+    """
+    entries = ",".join(f'{{"name":"{name}"}}' for name in projects.names)
+    return f'{{"meta":{{"api-version":"{API_VERSION}"}},"projects":[{entries}]}}'.encode()
 
 
 def _file(f: ProjectFile, base: str) -> dict[str, Any]:

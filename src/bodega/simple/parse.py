@@ -7,6 +7,7 @@ serving its last good copy.
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -42,25 +43,54 @@ def parse_project_page(
 
 
 def parse_project_list(body: bytes, content_type: str, page_url: str) -> ProjectList:
-    """Parse an upstream root page; names that are not valid project names are skipped."""
+    """Parse an upstream root page; names that are not valid project names are skipped.
+
+    Root pages list every project of an index (hundreds of thousands of names), so the
+    names are picked out with a pattern instead of building a document tree: that keeps
+    the transient memory to the names themselves.
+    """
     if "json" in content_type:
-        document = _load_json(body, page_url)
-        projects = document.get("projects")
-        if not isinstance(projects, list):
-            raise MalformedPage(f"root page at {page_url} has no 'projects' list")
-        raw = [p.get("name") for p in projects if isinstance(p, dict)]
+        text = body.strip()
+        if not (text.startswith(b"{") and text.endswith(b"}")) or b'"projects"' not in text:
+            raise MalformedPage(f"root page at {page_url} is not a PEP 691 project list")
+        if not _API_VERSION.search(text[:4096]):
+            raise MalformedPage(
+                f"root page at {page_url} lacks meta.api-version 1.x", hint="PEP 691 requires it"
+            )
+        found = (_json_string(m.group(1)) for m in _JSON_NAME.finditer(text))
     else:
-        collector = _LinkCollector()
-        _feed(collector, _decode(body, page_url), page_url)
-        raw = [text for _attrs, text in collector.links]
+        if not body.lstrip()[:1] == b"<":
+            raise MalformedPage(f"root page at {page_url} is not HTML")
+        found = (_html_text(m.group(1)) for m in _ANCHOR_TEXT.finditer(body))
     names: set[NormalizedName] = set()
-    for name in raw:
-        if isinstance(name, str):
-            try:
-                names.add(normalize(name.strip()))
-            except InvalidName:
-                continue
+    for raw in found:
+        if raw is None:
+            continue
+        try:
+            names.add(normalize(raw.strip()))
+        except InvalidName:
+            continue
     return ProjectList(tuple(sorted(names)))
+
+
+_API_VERSION = re.compile(rb'"api-version"\s*:\s*"1\.')
+_JSON_NAME = re.compile(rb'"name"\s*:\s*"((?:[^"\\]|\\.)*)"')
+_ANCHOR_TEXT = re.compile(rb"<a\b[^>]*>([^<]*)</a\s*>", re.IGNORECASE)
+
+
+def _json_string(raw: bytes) -> str | None:
+    try:
+        return raw.decode() if b"\\" not in raw else str(orjson.loads(b'"' + raw + b'"'))
+    except (UnicodeDecodeError, orjson.JSONDecodeError):
+        return None
+
+
+def _html_text(raw: bytes) -> str | None:
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError:
+        return None
+    return html.unescape(text) if "&" in text else text
 
 
 def _load_json(body: bytes, page_url: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from bodega.domain.digests import Digests, DigestWriter
 
-_FLUSH_AT = 1 << 20
+_FLUSH_AT = 256 << 10
 
 
 class StagedBlob:
@@ -37,7 +37,7 @@ class StagedBlob:
         return self._digests.size + self._pending_size
 
     async def write(self, chunk: bytes) -> None:
-        """Append a chunk; disk writes and hashing happen in a thread, a MiB at a time."""
+        """Append a chunk; disk writes and hashing happen in a thread, 256 KiB at a time."""
         self._pending.append(chunk)
         self._pending_size += len(chunk)
         if self._pending_size >= _FLUSH_AT:
