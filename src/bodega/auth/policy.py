@@ -13,7 +13,7 @@ index whose readers list keeps it private.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -105,3 +105,30 @@ def _matches(entry: str, principal: Principal | None) -> bool:
 def may_upload(principal: Principal | None, index_name: str, config: Mapping[str, Any]) -> bool:
     """Whether ``principal`` may upload to the index ``index_name`` configured by ``config``."""
     return principal is not None and allows(principal, Permission.UPLOAD, index_name, config)
+
+
+def token_may_create(principal: Principal, scope: Scope, indexes: Sequence[str]) -> str | None:
+    """Why ``principal`` may not create a token of ``scope`` for ``indexes``; None if it may.
+
+    A token may only create tokens that can do no more than itself: no wider scope, no
+    index outside its own (a token without indexes may use every index).
+    """
+    if principal.token_scope is None:
+        return None
+    if not principal.token_scope.allows(scope):
+        return (
+            f"a token of scope {principal.token_scope.value!r} cannot create one of scope "
+            f"{scope.value!r}"
+        )
+    limits = principal.token_indexes
+    if limits and (not indexes or not set(indexes) <= set(limits)):
+        return f"a token limited to {', '.join(limits)} cannot create one beyond those indexes"
+    return None
+
+
+def may_change_password(principal: Principal, user: str) -> bool:
+    """Users change their own password (not through a token below admin scope, which
+    would turn a narrow credential into the whole account); server admins anyone's."""
+    if principal.token_scope is not None and principal.token_scope is not Scope.ADMIN:
+        return False
+    return principal.user == user or principal.is_server_admin

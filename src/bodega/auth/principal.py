@@ -31,6 +31,12 @@ class Principal:
     groups: frozenset[str] = frozenset()
 
     @property
+    def is_server_admin(self) -> bool:
+        """Admin of the whole server: an admin user, not through a token limited to
+        some indexes (such a token administers only those)."""
+        return self.is_admin and not self.token_indexes
+
+    @property
     def actor(self) -> str:
         """How the change log names this principal (never the token's secret)."""
         return f"{self.user} (token {self.token_id})" if self.token_id else self.user

@@ -91,10 +91,10 @@ class LocalBackend:
     async def add_user(
         self, name: str, password: str, *, admin: bool, groups: list[str]
     ) -> dict[str, Any]:
-        await self._services.accounts.add_user(
+        record = await self._services.accounts.add_user(
             name, password, is_admin=admin, groups=groups, principal=self._principal
         )
-        return next(u for u in await self.list_users() if u["name"] == name)
+        return user_view(record)
 
     async def update_user(
         self,
@@ -168,7 +168,8 @@ class LocalBackend:
         )
 
     async def audit(self, query: AuditQuery) -> list[dict[str, Any]]:
-        return [entry_json(c) for c in await self._services.audit.entries(query)]
+        entries = await self._services.audit.entries(query, self._principal)
+        return [entry_json(c) for c in entries]
 
 
 @asynccontextmanager

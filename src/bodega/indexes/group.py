@@ -16,6 +16,7 @@ from typing import Any
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from bodega.auth.policy import Permission, is_public
 from bodega.domain.errors import (
     ConfigError,
     FileNotFound,
@@ -47,12 +48,20 @@ class GroupConfig:
     @classmethod
     def from_mapping(cls, name: str, config: Mapping[str, Any]) -> GroupConfig:
         """Raises ConfigError for an empty member list or a route to a non-member."""
-        members = tuple(config.get("members", ()))
+        raw_members = config.get("members", ())
+        if not isinstance(raw_members, list | tuple) or not all(
+            isinstance(m, str) for m in raw_members
+        ):
+            raise ConfigError(f"group index {name!r}: members must be a list of index names")
+        members = tuple(raw_members)
         if not members:
             raise ConfigError(f"group index {name!r} has no members")
         if len(set(members)) != len(members):
             raise ConfigError(f"group index {name!r} lists a member twice: {list(members)}")
-        routes = {canonicalize_name(p): m for p, m in dict(config.get("routes", {})).items()}
+        raw_routes = config.get("routes", {})
+        if not isinstance(raw_routes, Mapping):
+            raise ConfigError(f"group index {name!r}: routes must map project names to members")
+        routes = {canonicalize_name(p): m for p, m in raw_routes.items()}
         for project, member in routes.items():
             if member not in members:
                 raise ConfigError(
@@ -69,6 +78,16 @@ class GroupIndex:
     def __init__(
         self, name: str, config: Mapping[str, Any], group: GroupConfig, members: Sequence[Index]
     ) -> None:
+        """Raises ConfigError when a member is not public and the group does not say who
+        may read it: whoever reads a group reads its members' projects and files, so that
+        decision is never left to a default."""
+        private = [m.name for m in members if not is_public(m.config)]
+        if private and Permission.READ.value not in config:
+            raise ConfigError(
+                f"group {name!r} includes {', '.join(private)}, which not everyone may read",
+                hint=f"set the group's readers first (e.g. bodega index set {name} --readers "
+                "...): whoever may read the group sees its members' projects",
+            )
         self.name = name
         self.config = config
         self.group = group

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bodega.domain.errors import ConfigError, IndexNotFound
+from bodega.domain.redact import redact_config
 from bodega.indexes.base import Index
 from bodega.storage.meta import indexes
 from bodega.storage.meta.database import Database
@@ -76,7 +77,10 @@ def build_all(
                 hint=f"known kinds: {', '.join(sorted(factories))}",
             )
         building.add(name)
-        built[name] = factory(record, resolve)
+        try:
+            built[name] = factory(record, resolve)
+        except (ValueError, TypeError) as exc:  # a value of the wrong shape in the config
+            raise ConfigError(f"index {name!r} has an invalid configuration: {exc}") from None
         building.discard(name)
         return built[name]
 
@@ -87,5 +91,4 @@ def build_all(
 
 def describe(index: Index) -> dict[str, Any]:
     """A JSON-ready summary of an index (credentials left out)."""
-    config = {k: ("***" if k == "password" else v) for k, v in index.config.items()}
-    return {"name": index.name, "kind": index.kind, "config": config}
+    return {"name": index.name, "kind": index.kind, "config": redact_config(index.config)}

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from bodega.auth import passwords, tokens
+from bodega.auth.policy import may_change_password, token_may_create
 from bodega.auth.principal import Principal, Scope
 from bodega.auth.throttle import LoginThrottle
 from bodega.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -80,7 +81,7 @@ class Accounts:
         principal: Principal,
         groups: Sequence[str] = (),
         remote_addr: str | None = None,
-    ) -> None:
+    ) -> UserRecord:
         """Raises Forbidden (not an admin), InvalidInput (bad name, weak password) or
         Conflict (name taken)."""
         _require_admin(principal, "create users")
@@ -98,9 +99,12 @@ class Accounts:
                     remote_addr=remote_addr,
                     detail={"user": name, "admin": is_admin, "groups": list(member_of)},
                 )
+                record = await users.get_user(conn, name)
         except IntegrityError:
             raise Conflict(f"user {name!r} exists already") from None
         await self._committed()
+        assert record is not None
+        return record
 
     async def update_user(
         self,
@@ -118,8 +122,13 @@ class Accounts:
         Raises Forbidden, NotFound (no such user) or InvalidInput (weak password, bad
         group name).
         """
-        if is_admin is not None or groups is not None or principal.user != name:
+        if is_admin is not None or groups is not None:
             _require_admin(principal, f"change user {name!r}")
+        if password is not None and not may_change_password(principal, name):
+            raise Forbidden(
+                f"{principal.actor} may not change the password of {name!r}",
+                hint="sign in with the password, or use an admin-scope token",
+            )
         values: dict[str, object] = {}
         detail: dict[str, object] = {"user": name}
         if password is not None:
@@ -173,6 +182,9 @@ class Accounts:
         """
         if principal.user != user:
             _require_admin(principal, f"create tokens for {user!r}")
+        refusal = token_may_create(principal, scope, indexes)
+        if refusal is not None:
+            raise Forbidden(f"{principal.actor} may not create this token: {refusal}")
         new = tokens.generate()
         record = TokenRecord(
             id=new.id,
@@ -305,7 +317,7 @@ class Accounts:
 
 
 def _require_admin(principal: Principal, what: str) -> None:
-    if not principal.is_admin:
+    if not principal.is_server_admin:
         raise Forbidden(f"{principal.actor} may not {what}", hint="this needs a server admin")
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bodega.domain.errors import InvalidInput
+from bodega.auth.principal import Principal
+from bodega.domain.errors import Forbidden, InvalidInput
 from bodega.storage.meta import changes
 from bodega.storage.meta.database import Database
 from bodega.storage.meta.records import Change
@@ -39,7 +40,17 @@ class AuditLog:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def entries(self, query: AuditQuery) -> list[Change]:
+    async def entries(self, query: AuditQuery, principal: Principal) -> list[Change]:
+        """The entries matching ``query``.
+
+        Raises:
+            Forbidden: not a server admin (the log names every actor and address).
+            InvalidInput: a malformed query.
+        """
+        if not principal.is_server_admin:
+            raise Forbidden(
+                f"{principal.actor} may not read the audit log", hint="this needs a server admin"
+            )
         query = query.checked()
         async with self._db.read() as conn:
             return await changes.search(

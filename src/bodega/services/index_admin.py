@@ -51,7 +51,7 @@ class IndexAdmin:
     ) -> IndexRecord:
         """Raises Forbidden (not a server admin), InvalidName, InvalidInput (unknown
         kind), ConfigError (bad config) or Conflict (name taken)."""
-        if not principal.is_admin:
+        if not principal.is_server_admin:
             raise Forbidden(f"{principal.actor} may not create indexes")
         validate_index_name(name)
         if kind not in KINDS:
@@ -61,9 +61,8 @@ class IndexAdmin:
                 existing = await indexes.list_indexes(conn)
                 if any(r.name == name for r in existing):
                     raise Conflict(f"index {name!r} exists already")
-                record = IndexRecord(name, kind, config, utcnow())
-                self._check([*existing, record])
-                await indexes.create_index(conn, name, kind, config)
+                self._check([*existing, IndexRecord(name, kind, config, utcnow())])
+                record = await indexes.create_index(conn, name, kind, config)
                 await changes.append(
                     conn,
                     action="index-create",
@@ -86,8 +85,11 @@ class IndexAdmin:
     ) -> IndexRecord:
         """Merge ``changes_`` into the index's config (a None value removes a key).
 
-        Raises IndexNotFound, Forbidden (not an admin of the index) or ConfigError.
+        Raises IndexNotFound, Forbidden (not an admin of the index), InvalidInput (no
+        change given) or ConfigError.
         """
+        if not changes_:
+            raise InvalidInput("nothing to change")
         async with self._db.write() as conn:
             existing = await indexes.list_indexes(conn)
             current = next((r for r in existing if r.name == name), None)
@@ -155,6 +157,8 @@ class IndexAdmin:
             self._validate(records)
         except BodegaError as exc:
             raise ConfigError(exc.message, hint=exc.hint) from None
+        except (ValueError, TypeError) as exc:  # a value of the wrong shape in the config
+            raise ConfigError(f"invalid index configuration: {exc}") from None
 
     async def _committed(self) -> None:
         if self._feed is not None:

@@ -16,9 +16,16 @@ from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bodega.auth.policy import Permission, allows
+from bodega.auth.policy import Permission, allows, is_public
 from bodega.auth.principal import Principal
-from bodega.domain.errors import Conflict, Forbidden, InvalidInput, NotAllowed, NotFound
+from bodega.domain.errors import (
+    Conflict,
+    Forbidden,
+    IndexNotFound,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+)
 from bodega.domain.names import normalize
 from bodega.indexes.base import Index
 from bodega.indexes.registry import IndexRegistry
@@ -193,6 +200,8 @@ class Lifecycle:
             )
             await lock_blobs(conn, [s for f in chosen for s in (f.sha256, f.metadata_sha256) if s])
             added = await self._copy(conn, chosen, destination.name, principal, remote_addr)
+            if not added:
+                return []  # the target has it all already: nothing changed, nothing logged
             await changes.append(
                 conn,
                 action="push",
@@ -262,6 +271,11 @@ class Lifecycle:
 
     @staticmethod
     def _require(principal: Principal, permission: Permission, index: Index) -> None:
+        """Raises IndexNotFound for a private index the principal may not even read (it
+        must not learn that it exists), Forbidden when it lacks this permission."""
+        readable = allows(principal, Permission.READ, index.name, index.config)
+        if not readable and not is_public(index.config):
+            raise IndexNotFound(f"no index named {index.name!r}")
         if not allows(principal, permission, index.name, index.config):
             verb = {"readers": "read", "uploaders": "upload to", "admins": "administer"}
             raise Forbidden(f"{principal.actor} may not {verb[permission.value]} {index.name!r}")

@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bodega.domain.redact import redact_config
 from bodega.storage.meta.records import IndexRecord, TokenRecord, UserRecord
-
-SECRET_CONFIG_KEYS = frozenset({"password"})
 
 
 def public_config(config: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: ("***" if k in SECRET_CONFIG_KEYS else v) for k, v in config.items()}
+    return redact_config(config)
 
 
 def index_view(record: IndexRecord) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import binascii
 
 from aiohttp import hdrs, web
 
+from bodega.auth import tokens
 from bodega.auth.policy import Permission, allows, is_public
 from bodega.auth.principal import Principal
 from bodega.domain.errors import BodegaError, Unauthenticated
@@ -49,14 +50,18 @@ async def authenticate(request: web.BaseRequest, accounts: Accounts) -> Principa
         return None
     user, secret = credentials
     address = request.remote or "unknown"
-    accounts.throttle.check(address, user)
+    # each token counts on its own: bad tokens from a CI runner must not lock out the
+    # good ones it also uses (the per-address limit still caps guessing)
+    parsed = tokens.parse(secret)
+    who = f"{user}:{parsed[0]}" if parsed is not None else user
+    accounts.throttle.check(address, who)
     principal = await accounts.authenticate(user, secret)
     if principal is None:
-        accounts.throttle.failed(address, user)
+        accounts.throttle.failed(address, who)
         raise Unauthenticated(
             "invalid credentials", hint="check the user name and password or token"
         )
-    accounts.throttle.succeeded(address, user)
+    accounts.throttle.succeeded(address, who)
     return principal
 
 

@@ -188,7 +188,7 @@ def test_push_promotes_a_release_between_hosted_indexes(api: Api) -> None:
     assert sorted(pusher.post("/api/push", body).expect(200).json["files"]) == sorted(names)
     assert set(yanked(api, release, project)) == set(names)
     assert pusher.post("/api/push", body).expect(200).json == {"files": []}
-    first, again = api.audit(index=release, action="push")
+    # the second push changed nothing, so it is not in the log
+    (first,) = api.audit(index=release, action="push")
     assert (first["detail"]["from"], first["remote_addr"]) == (staging, "127.0.0.1")
     assert sorted(first["detail"]["added"]) == sorted(names)
-    assert again["detail"]["added"] == []

@@ -283,7 +283,7 @@ def early_lockout(acl_server: Server) -> Lockout:
     folder's last module) needs to wait for little or none of it."""
     at = time.monotonic()  # the window runs from the first failure
     for _ in range(PER_USER_LIMIT):
-        wrong = clients.basic_auth(TESS.name, bogus_token())
+        wrong = clients.basic_auth(TESS.name, "not-tess-password")
         assert get(acl_server, "/", wrong, source=LOCKOUT_SOURCE).status == 401
     assert get(acl_server, "/", TESS.auth, source=LOCKOUT_SOURCE).status == 429
     return Lockout(LOCKOUT_SOURCE, at)

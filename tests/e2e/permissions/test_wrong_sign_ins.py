@@ -1,5 +1,6 @@
 """Failed sign-ins are throttled (bodega.auth.throttle.LoginThrottle): within 60 s, 5
-failures for one user from one address, or 30 from one address for any users, make the
+failures for one user (or one token) from one address, or 30 from one address for any
+users, make the
 server answer 429 with Retry-After, even to the right password, until the oldest failure
 is 60 s old. The user's other addresses and the address's other users (below 30) are
 not affected, and signing in successfully clears the user's count.
@@ -71,9 +72,17 @@ def test_signing_in_clears_the_users_count(acl_server: Server, members: str) -> 
     source = "127.0.0.5"
     for _ in range(2):
         for _ in range(PER_USER_LIMIT - 1):
-            assert sign_in(acl_server, "gina", bogus_token(), source).status == 401
+            assert sign_in(acl_server, "gina", "not-ginas-password", source).status == 401
         assert sign_in(acl_server, "gina", GINA.password, source).status == 200
-    assert sign_in(acl_server, "gina", bogus_token(), source).status == 401
+    assert sign_in(acl_server, "gina", "not-ginas-password", source).status == 401
+
+
+def test_bad_tokens_do_not_lock_out_the_users_password(acl_server: Server, members: str) -> None:
+    """Each token counts on its own: a runner holding stale tokens keeps its good ones."""
+    source = "127.0.0.8"
+    for _ in range(PER_USER_LIMIT + 2):
+        assert sign_in(acl_server, "__token__", bogus_token(), source).status == 401
+    assert sign_in(acl_server, "gina", GINA.password, source).status == 200
 
 
 def test_many_users_failing_from_one_address_lock_the_address(

@@ -137,3 +137,17 @@ def test_group_degrades_when_the_upstream_is_down(group: Server, upstream: FakeU
     assert versions(group, "still-here") == ["1.0"]
     unknown = clients.get(group.url("/simple/maybe-upstream/"))
     assert unknown.status == 502
+
+
+def test_group_with_a_private_member_must_name_its_readers(group: Server):
+    group.cli("index", "create", "secret", "--readers", "publisher")
+    refused = group.cli("index", "create", "leaky", "--kind", "group", "--members", "secret",
+                        check=False)  # fmt: skip
+    assert refused.returncode != 0
+    assert "set the group's readers" in refused.stderr
+    group.cli("index", "create", "careful", "--kind", "group", "--members", "secret",
+              "--readers", "publisher")  # fmt: skip
+    # making a member of an existing public group private is refused the same way
+    refused = group.cli("index", "set", "local", "--readers", "publisher", check=False)
+    assert refused.returncode != 0
+    assert "root" in refused.stderr

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
-from bodega.auth.principal import Principal, Scope
-from bodega.domain.errors import Forbidden, InvalidInput
+from bodega.auth.principal import Scope
+from bodega.domain.errors import InvalidInput
 from bodega.indexes.registry import IndexRegistry
 from bodega.services.accounts import Accounts
 from bodega.services.views import token_view
@@ -43,7 +43,6 @@ class TokenRoutes:
         indexes = body.need_texts("indexes")
         for name in indexes:
             self._registry.get(name)  # raises IndexNotFound
-        check_within_token(principal, scope, indexes)
         record, value = await self._accounts.create_token(
             body.need_text("user"),
             scope=scope,
@@ -64,29 +63,6 @@ class TokenRoutes:
             params["id"], principal=principal, remote_addr=request.remote
         )
         return web.Response(status=204)
-
-
-def check_within_token(principal: Principal, scope: Scope, indexes: list[str]) -> None:
-    """A token may only create tokens that can do no more than itself: no wider scope,
-    no index outside its own (a token without indexes may use every index).
-
-    Raises:
-        Forbidden: the new token would exceed the principal's token.
-    """
-    if principal.token_scope is None:
-        return
-    if not principal.token_scope.allows(scope):
-        raise Forbidden(
-            f"{principal.actor} may not create a token of scope {scope.value!r} with a "
-            f"token of scope {principal.token_scope.value!r}",
-            hint="a token can create tokens of its own scope or a narrower one",
-        )
-    limits = principal.token_indexes
-    if limits and (not indexes or not set(indexes) <= set(limits)):
-        raise Forbidden(
-            f"{principal.actor} may not create a token for indexes beyond {', '.join(limits)}",
-            hint="list only indexes the creating token is limited to",
-        )
 
 
 def _scope(value: str) -> Scope:
