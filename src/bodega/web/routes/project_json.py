@@ -6,10 +6,10 @@ import orjson
 from aiohttp import web
 
 from bodega.auth.policy import Permission
-from bodega.domain.errors import InvalidName, ProjectNotFound
-from bodega.domain.names import normalize
+from bodega.domain.errors import ProjectNotFound
 from bodega.indexes.registry import IndexRegistry
 from bodega.web.auth import Access
+from bodega.web.routes.names import project_from_url
 
 
 class ProjectJsonRoutes:
@@ -20,10 +20,7 @@ class ProjectJsonRoutes:
 
     async def project(self, request: web.BaseRequest, params: dict[str, str]) -> web.StreamResponse:
         raw = params["project"]
-        try:
-            project = normalize(raw)
-        except InvalidName as exc:
-            raise ProjectNotFound(exc.message, hint=exc.hint) from None
+        project = project_from_url(raw)
         if project != raw:
             suffix = f"{params['version']}/json" if "version" in params else "json"
             up = "../../" if "version" in params else "../"

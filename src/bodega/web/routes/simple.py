@@ -10,13 +10,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from bodega.auth.policy import Permission
-from bodega.domain.errors import IndexNotFound, InvalidName, ProjectNotFound
-from bodega.domain.names import normalize
+from bodega.domain.errors import IndexNotFound, ProjectNotFound
 from bodega.indexes.registry import IndexRegistry
 from bodega.services.serving import Pages
 from bodega.simple.negotiation import choose_format
 from bodega.web.auth import Access
 from bodega.web.responses import page_response
+from bodega.web.routes.names import project_from_url
 
 # the ../ chain from a project page back to the server root
 _BASE_DEFAULT = "../../"  # /simple/<project>/
@@ -44,10 +44,7 @@ class SimpleRoutes:
 
     async def project(self, request: web.BaseRequest, params: dict[str, str]) -> web.StreamResponse:
         raw = params["project"]
-        try:
-            project = normalize(raw)
-        except InvalidName as exc:
-            raise ProjectNotFound(exc.message, hint=exc.hint) from None
+        project = project_from_url(raw)
         if project != raw:
             # PEP 503: a non-normalized name redirects to the normalized URL
             location = f"../{project}/"
