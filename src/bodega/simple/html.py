@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from html import escape
 
 from bodega.domain.model import ProjectList, ProjectPage
+from bodega.simple.chunked import write_joined
 from bodega.simple.urls import resolve
 
 API_VERSION = "1.1"
@@ -41,10 +42,12 @@ def render_project(page: ProjectPage, base: str) -> bytes:
 
 def render_root(projects: ProjectList) -> bytes:
     """Render an index's root page: one link per project, to its normalized URL."""
-    parts = [_HEAD.format(title="Simple index")]
-    parts.extend(f'<a href="{name}/">{name}</a>\n' for name in projects.names)
-    parts.append(_TAIL)
-    return "".join(parts).encode()
+    return write_joined(
+        _HEAD.format(title="Simple index"),
+        projects.names,
+        lambda name: f'<a href="{name}/">{name}</a>\n',
+        _TAIL,
+    )
 
 
 def _hash_attr(hashes: Mapping[str, str]) -> str:

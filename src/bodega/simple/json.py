@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from bodega.domain.model import ProjectFile, ProjectList, ProjectPage
+from bodega.simple.chunked import write_joined
 from bodega.simple.urls import resolve
 
 API_VERSION = "1.1"
@@ -31,8 +32,13 @@ def render_root(projects: ProjectList) -> bytes:
     Written out directly: normalized names need no escaping, and a root page can list
     hundreds of thousands of names (a dict per name would cost tens of MiB at once).
     """
-    entries = ",".join(f'{{"name":"{name}"}}' for name in projects.names)
-    return f'{{"meta":{{"api-version":"{API_VERSION}"}},"projects":[{entries}]}}'.encode()
+    return write_joined(
+        f'{{"meta":{{"api-version":"{API_VERSION}"}},"projects":[',
+        projects.names,
+        lambda name: f'{{"name":"{name}"}}',
+        "]}",
+        separator=",",
+    )
 
 
 def _file(f: ProjectFile, base: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from packaging.utils import NormalizedName
 from bodega.domain.errors import InvalidName, UpstreamError
 from bodega.domain.model import ProjectFile, ProjectList, ProjectPage
 from bodega.domain.names import normalize
+from bodega.simple.chunked import merge_sorted_unique
 
 _HASH_NAMES = ("sha256", "sha384", "sha512", "sha224", "sha1", "md5", "blake2b_256")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
@@ -62,15 +63,17 @@ def parse_project_list(body: bytes, content_type: str, page_url: str) -> Project
         if not body.lstrip()[:1] == b"<":
             raise MalformedPage(f"root page at {page_url} is not HTML")
         found = (_html_text(m.group(1)) for m in _ANCHOR_TEXT.finditer(body))
-    names: set[NormalizedName] = set()
+    names: list[NormalizedName] = []
     for raw in found:
         if raw is None:
             continue
         try:
-            names.add(normalize(raw.strip()))
+            names.append(normalize(raw.strip()))
         except InvalidName:
             continue
-    return ProjectList(tuple(sorted(names)))
+    names.sort()
+    # a sorted list deduplicated in order: a set of 100k names would cost several MiB more
+    return ProjectList(tuple(merge_sorted_unique([names])))
 
 
 _API_VERSION = re.compile(rb'"api-version"\s*:\s*"1\.')
