@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -11,7 +11,9 @@ from bodega.domain.archives import ArchiveLimits
 from bodega.indexes.base import Index
 from bodega.indexes.group import GroupConfig, GroupIndex
 from bodega.indexes.hosted import HostedIndex
+from bodega.indexes.hosted_names import HostedNames
 from bodega.indexes.proxy import ProxyConfig, ProxyIndex
+from bodega.indexes.proxy_stored import ProxyStored
 from bodega.indexes.registry import IndexFactory, IndexRegistry, build_all
 from bodega.services.accounts import Accounts
 from bodega.services.audit import AuditLog
@@ -26,7 +28,7 @@ from bodega.settings import Settings
 from bodega.storage.blobs.base import BlobStore
 from bodega.storage.blobs.fs import FsBlobStore
 from bodega.storage.meta.database import Database
-from bodega.storage.meta.records import IndexRecord
+from bodega.storage.meta.records import Change, IndexRecord
 from bodega.upstream.client import Timeouts, UpstreamClient
 
 
@@ -64,7 +66,7 @@ async def prepare_storage(settings: Settings) -> None:
 
 def index_validator(settings: Settings, db: Database) -> Callable[[list[IndexRecord]], None]:
     """Checks a set of index definitions by building them (no I/O happens)."""
-    factories = index_factories(settings, db, UpstreamClient())
+    factories = index_factories(settings, db, UpstreamClient(), HostedNames(db), ProxyStored(db))
 
     def validate(records: list[IndexRecord]) -> None:
         build_all(records, factories)
@@ -73,16 +75,22 @@ def index_validator(settings: Settings, db: Database) -> Callable[[list[IndexRec
 
 
 def index_factories(
-    settings: Settings, db: Database, client: UpstreamClient
+    settings: Settings,
+    db: Database,
+    client: UpstreamClient,
+    names: HostedNames,
+    stored: ProxyStored,
 ) -> dict[str, IndexFactory]:
     """How each kind of index is built from its stored definition."""
 
     def hosted(record: IndexRecord, _resolve: Callable[[str], Index]) -> Index:
-        return HostedIndex(record.name, record.config, db)
+        return HostedIndex(record.name, record.config, db, names)
 
     def proxy(record: IndexRecord, _resolve: Callable[[str], Index]) -> Index:
         config = ProxyConfig.from_mapping(record.config, settings.default_upstream)
-        return ProxyIndex(record.name, record.config, config, db, client, offline=settings.offline)
+        return ProxyIndex(
+            record.name, record.config, config, db, client, stored, offline=settings.offline
+        )
 
     def group(record: IndexRecord, resolve: Callable[[str], Index]) -> Index:
         config = GroupConfig.from_mapping(record.name, record.config)
@@ -90,6 +98,24 @@ def index_factories(
         return GroupIndex(record.name, record.config, config, members)
 
     return {"hosted": hosted, "proxy": proxy, "group": group}
+
+
+def _forgetting(
+    names: HostedNames, stored: ProxyStored, node: str
+) -> Callable[[Sequence[Change]], Awaitable[None]]:
+    """Keep the in-memory indexes' knowledge in step with changes from other processes."""
+
+    async def listener(batch: Sequence[Change]) -> None:
+        for change in batch:
+            if change.action in ("project-create", "project-delete", "index-create"):
+                names.forget(change.index_name)
+            elif change.action in ("index-update", "index-delete"):
+                names.forget()
+                stored.forget(None, None)
+            elif change.action == "proxy-fetch" and change.detail.get("node") != node:
+                stored.forget(change.index_name, change.project)
+
+    return listener
 
 
 @asynccontextmanager
@@ -102,9 +128,11 @@ async def open_services(settings: Settings, *, follow_changes: bool) -> AsyncIte
     client = UpstreamClient(
         Timeouts(read=settings.upstream_timeout, retries=settings.upstream_retries)
     )
-    registry = IndexRegistry(db, index_factories(settings, db, client))
+    names, stored = HostedNames(db), ProxyStored(db)
     limits = ArchiveLimits()
-    fetcher = FileFetcher(client, blobs, db, feed, limits)
+    fetcher = FileFetcher(client, blobs, db, feed, limits, stored)
+    feed.subscribe(_forgetting(names, stored, fetcher.node))
+    registry = IndexRegistry(db, index_factories(settings, db, client, names, stored))
     await client.start()
     try:
         await registry.reload()

@@ -13,6 +13,7 @@ from bodega.auth.principal import Principal, Scope
 from bodega.domain.archives import ArchiveLimits
 from bodega.domain.errors import Conflict, FileExists, Forbidden, ProjectNotFound
 from bodega.indexes.hosted import HostedIndex
+from bodega.indexes.hosted_names import HostedNames
 from bodega.services.accounts import Accounts
 from bodega.services.changes import ChangeFeed, SerialHint
 from bodega.services.index_admin import IndexAdmin
@@ -63,7 +64,7 @@ async def test_publish_and_read_back(database: Database, feed: ChangeFeed, tmp_p
     with pytest.raises(FileExists):
         await publish(publisher, blobs, Dist("Store-Test", "1.0", summary="different bytes"))
 
-    index = HostedIndex("local", {}, database)
+    index = HostedIndex("local", {}, database, HostedNames(database))
     page = await index.project_page(NormalizedName("store-test"))
     assert [f.filename for f in page.files] == [
         "store_test-1.0-py3-none-any.whl",

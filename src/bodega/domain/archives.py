@@ -36,8 +36,14 @@ class ArchiveLimits:
     min_unpacked_allowance: int = 64 << 20
 
 
-def read_core_metadata(path: Path, dist: DistFilename, limits: ArchiveLimits) -> bytes:
+def read_core_metadata(
+    path: Path, dist: DistFilename, limits: ArchiveLimits, *, check_members: bool = True
+) -> bytes:
     """Return the METADATA (wheel) or PKG-INFO (sdist) bytes of the archive at ``path``.
+
+    ``check_members=False`` skips reading every member of a zip to its end (its CRC):
+    for a file whose bytes a trusted digest already vouches for (a proxied wheel matching
+    its upstream's sha256), only the metadata member is read.
 
     Raises:
         InvalidArchive: corrupt, truncated, unsafe member paths, or no metadata file.
@@ -45,7 +51,7 @@ def read_core_metadata(path: Path, dist: DistFilename, limits: ArchiveLimits) ->
     """
     budget = max(path.stat().st_size * limits.max_ratio, limits.min_unpacked_allowance)
     if dist.kind is DistKind.WHEEL or dist.filename.endswith(".zip"):
-        return _read_zip(path, dist, limits, budget)
+        return _read_zip(path, dist, limits, budget, check_members)
     return _read_tar_gz(path, limits, budget)
 
 
@@ -80,7 +86,9 @@ def _pick_metadata(candidates: list[str], dist: DistFilename) -> str:
     return candidates[0]
 
 
-def _read_zip(path: Path, dist: DistFilename, limits: ArchiveLimits, budget: int) -> bytes:
+def _read_zip(
+    path: Path, dist: DistFilename, limits: ArchiveLimits, budget: int, check_members: bool
+) -> bytes:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -99,7 +107,7 @@ def _read_zip(path: Path, dist: DistFilename, limits: ArchiveLimits, budget: int
                 _check_member_path(info.filename)
             member = _pick_metadata(_metadata_candidates([i.filename for i in infos], dist), dist)
             metadata = b""
-            for info in infos:
+            for info in infos if check_members else [archive.getinfo(member)]:
                 data = _read_zip_member(archive, info, limits, member)
                 if info.filename == member:
                     metadata = data

@@ -17,15 +17,17 @@ DIGEST_LENGTHS = {"md5": 32, "sha256": 64, "blake2_256": 64}
 
 @dataclass(frozen=True, slots=True)
 class Digests:
-    """The digests of one complete file, as lowercase hex."""
+    """The digests of one complete file, as lowercase hex (md5 and blake2 only when they
+    were computed: uploads declare them, proxied files need only sha256)."""
 
-    md5: str
+    md5: str | None
     sha256: str
-    blake2_256: str
+    blake2_256: str | None
     size: int
 
     def as_dict(self) -> dict[str, str]:
-        return {"md5": self.md5, "sha256": self.sha256, "blake2_256": self.blake2_256}
+        computed = {"md5": self.md5, "sha256": self.sha256, "blake2_256": self.blake2_256}
+        return {name: value for name, value in computed.items() if value is not None}
 
     def verify(self, declared: Mapping[str, str]) -> None:
         """Check every declared digest (upload API field names) against these.
@@ -48,6 +50,8 @@ class Digests:
                 raise InvalidInput(
                     f"declared {algorithm} digest {value!r} is not {expected_length} hex digits"
                 )
+            if algorithm not in actual:
+                raise InvalidInput(f"the {algorithm} digest of this file was not computed")
             if not hmac.compare_digest(value, actual[algorithm]):
                 raise DigestMismatch(
                     f"{algorithm} digest of the uploaded file is {actual[algorithm]}, "
@@ -57,27 +61,28 @@ class Digests:
 
 
 class DigestWriter:
-    """Accumulates md5, sha256 and blake2b-256 over chunks written to it."""
+    """Accumulates sha256 (and, with ``full``, md5 and blake2b-256) over chunks."""
 
     __slots__ = ("_blake2", "_md5", "_sha256", "size")
 
-    def __init__(self) -> None:
-        self._md5 = hashlib.md5(usedforsecurity=False)
+    def __init__(self, *, full: bool = True) -> None:
         self._sha256 = hashlib.sha256()
-        self._blake2 = hashlib.blake2b(digest_size=32)
+        self._md5 = hashlib.md5(usedforsecurity=False) if full else None
+        self._blake2 = hashlib.blake2b(digest_size=32) if full else None
         self.size = 0
 
     def update(self, chunk: bytes) -> None:
-        self._md5.update(chunk)
         self._sha256.update(chunk)
-        self._blake2.update(chunk)
+        if self._md5 is not None and self._blake2 is not None:
+            self._md5.update(chunk)
+            self._blake2.update(chunk)
         self.size += len(chunk)
 
     def result(self) -> Digests:
         return Digests(
-            md5=self._md5.hexdigest(),
+            md5=self._md5.hexdigest() if self._md5 else None,
             sha256=self._sha256.hexdigest(),
-            blake2_256=self._blake2.hexdigest(),
+            blake2_256=self._blake2.hexdigest() if self._blake2 else None,
             size=self.size,
         )
 

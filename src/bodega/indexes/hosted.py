@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from bodega.domain.errors import FileNotFound, ProjectNotFound
+from bodega.domain.errors import FileNotFound, InvalidFilename, ProjectNotFound
+from bodega.domain.filenames import parse_filename
 from bodega.domain.model import ProjectFile, ProjectList, ProjectPage
 from bodega.indexes.base import StoredFile, file_url
+from bodega.indexes.hosted_names import HostedNames
 from bodega.indexes.jsonapi import build_project_json
 from bodega.storage.meta import changes, files
 from bodega.storage.meta.database import Database
@@ -22,16 +25,22 @@ class HostedIndex:
 
     kind = "hosted"
 
-    def __init__(self, name: str, config: Mapping[str, Any], db: Database) -> None:
+    def __init__(
+        self, name: str, config: Mapping[str, Any], db: Database, names: HostedNames
+    ) -> None:
         self.name = name
         self.config = config
         self._db = db
+        self._names = names
 
     async def project_list(self) -> ProjectList:
         async with self._db.read() as conn:
             return ProjectList(tuple(await files.project_names(conn, self.name)))
 
     async def project_page(self, project: NormalizedName) -> ProjectPage:
+        if not await self._names.holds(self.name, project):
+            # known from memory: groups ask every member, most of them do not have it
+            raise ProjectNotFound(f"index {self.name!r} has no project {project!r}")
         async with self._db.read() as conn:
             records = await files.project_files(conn, self.name, project)
             if not records and not await files.project_exists(conn, self.name, project):
@@ -43,8 +52,7 @@ class HostedIndex:
         )
 
     async def has_private(self, project: NormalizedName) -> bool:
-        async with self._db.read() as conn:
-            return await files.project_exists(conn, self.name, project)
+        return await self._names.holds(self.name, project)
 
     async def private_page(self, project: NormalizedName) -> ProjectPage | None:
         try:
@@ -53,6 +61,9 @@ class HostedIndex:
             return None
 
     async def get_file(self, filename: str) -> StoredFile:
+        with contextlib.suppress(InvalidFilename):
+            if not await self._names.holds(self.name, parse_filename(filename).project):
+                raise FileNotFound(f"index {self.name!r} has no file {filename!r}")
         async with self._db.read() as conn:
             record = await files.get_file(conn, self.name, filename)
         if record is None or record.deleted_at is not None:

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +31,7 @@ from bodega.domain.errors import (
 from bodega.domain.filenames import parse_filename
 from bodega.domain.model import ProjectFile, ProjectList, ProjectPage
 from bodega.indexes.base import UNKNOWN_DIGEST, FileSource, RemoteFile, StoredFile, file_url
+from bodega.indexes.proxy_stored import ProxyStored
 from bodega.simple import json as simple_json
 from bodega.simple.parse import parse_project_list, parse_project_page
 from bodega.storage.meta import proxy_cache
@@ -102,6 +103,7 @@ class ProxyIndex:
         settings: ProxyConfig,
         db: Database,
         client: UpstreamClient,
+        stored: ProxyStored,
         *,
         offline: bool,
     ) -> None:
@@ -109,6 +111,9 @@ class ProxyIndex:
         self.config = config
         self.settings = settings
         self._db = db
+        self._stored = stored
+        # writes of refreshed pages to the store, done after the request got its answer
+        self._writes: set[asyncio.Task[None]] = set()
         self._client = client
         self._offline = offline
         self._memory: OrderedDict[str, _Cached] = OrderedDict()
@@ -129,7 +134,7 @@ class ProxyIndex:
         cached = await self._answer(project, self.settings.ttl)
         if cached.status == 404 or cached.page is None:
             raise ProjectNotFound(f"upstream of index {self.name!r} has no project {project!r}")
-        stored = await self._stored_files(project)
+        stored = await self._stored.project(self.name, project)
         files = tuple(self._served_file(f, stored.get(f.filename)) for f in cached.page.files)
         return ProjectPage(
             name=project,
@@ -145,20 +150,15 @@ class ProxyIndex:
         return None
 
     async def get_file(self, filename: str) -> FileSource:
-        async with self._db.read() as conn:
-            record = await proxy_cache.get_file(conn, self.name, filename)
-        if record is not None and record.sha256 is not None:
-            return StoredFile(
-                filename,
-                NormalizedName(record.project),
-                record.sha256,
-                record.size or 0,
-                record.metadata_sha256,
-            )
         try:
             project = parse_filename(filename).project
         except InvalidFilename:
             raise FileNotFound(f"index {self.name!r} has no file {filename!r}") from None
+        record = (await self._stored.project(self.name, project)).get(filename)
+        if record is not None and record.sha256 is not None:
+            return StoredFile(
+                filename, project, record.sha256, record.size or 0, record.metadata_sha256
+            )
         cached = await self._answer(project, self.settings.ttl)
         for upstream_file in cached.page.files if cached.page else ():
             if upstream_file.filename == filename:
@@ -232,19 +232,34 @@ class ProxyIndex:
         now = time.time()
         if fetched.status == 304 and cached is not None:
             fresh = replace(cached, fetched_at=now)
-            await self._touch(project, now)
+            self._later(self._touch(project, now))
         elif fetched.status == 404:
             fresh = _Cached(404, None, None, None, None, now)
-            await self._store(project, fresh, None)
+            self._later(self._store(project, fresh, None))
         else:
             assert fetched.body is not None
             fresh = await self._parse_off_loop(
                 project, fetched.body, fetched.content_type, fetched.url, now
             )
             fresh = replace(fresh, etag=fetched.etag, last_modified=fetched.last_modified)
-            await self._store(project, fresh, self._serialize(fresh))
+            # a JSON root list is stored as the upstream sent it (it is PEP 691 already);
+            # serializing 100k names again would double the memory the refresh needs
+            stored = fetched.body if project == _ROOT and "json" in fetched.content_type else None
+            self._later(self._store(project, fresh, stored or self._serialize(fresh)))
         self._remember(project, fresh)
         return fresh
+
+    def _later(self, write: Coroutine[Any, Any, None]) -> None:
+        """Persist a refreshed page after answering: this process already holds it in
+        memory, and a write lost to a crash costs one more upstream request."""
+        task = asyncio.create_task(write)
+        self._writes.add(task)
+        task.add_done_callback(self._written)
+
+    def _written(self, task: asyncio.Task[None]) -> None:
+        self._writes.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("storing a proxied page failed", exc_info=task.exception())
 
     async def _parse_off_loop(
         self, project: str, body: bytes, content_type: str, url: str, now: float
@@ -273,6 +288,9 @@ class ProxyIndex:
         async with self._db.read() as conn:
             record = await proxy_cache.get_page(conn, self.name, project)
         if record is None:
+            if project != _ROOT:
+                # files are stored only after their page was: a project never seen has none
+                self._stored.nothing_yet(self.name, project)
             return None
         fetched_at = record.fetched_at.timestamp()
         if record.status != 200 or record.page is None:
@@ -290,6 +308,10 @@ class ProxyIndex:
         return cached
 
     def _remember(self, project: str, cached: _Cached) -> None:
+        if project == _ROOT:
+            # the root list (100k names, ~10 MiB as strings) is only read to render a root
+            # page, which is cached by itself: read it from the store when that expires
+            return
         self._memory[project] = cached
         self._memory.move_to_end(project)
         while len(self._memory) > _MEMORY_PAGES:
@@ -323,11 +345,6 @@ class ProxyIndex:
 
     # -- serving -------------------------------------------------------------------------------
 
-    async def _stored_files(self, project: str) -> dict[str, ProxyFileRecord]:
-        async with self._db.read() as conn:
-            records = await proxy_cache.project_files(conn, self.name, project)
-        return {r.filename: r for r in records}
-
     def _served_file(self, upstream: ProjectFile, stored: ProxyFileRecord | None) -> ProjectFile:
         """The upstream's file, with a bodega URL; core metadata advertised when the upstream
         offers it or when the file is stored and its metadata was extracted."""
@@ -349,6 +366,8 @@ class ProxyIndex:
             task.cancel()
             with contextlib.suppress(BaseException):
                 await task
+        if self._writes:
+            await asyncio.wait(list(self._writes), timeout=10)
 
     def _log(self, project: str, exc: Exception | None = None) -> dict[str, str]:
         extra = {"index": self.name, "project": project or "<root>"}

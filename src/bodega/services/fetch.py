@@ -11,20 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import fcntl
+import functools
 import hashlib
 import hmac
 import logging
 import os
+import secrets
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bodega.domain.archives import ArchiveLimits, read_core_metadata
 from bodega.domain.digests import Digests
 from bodega.domain.errors import BodegaError, DigestMismatch, FileNotFound, UpstreamError
 from bodega.domain.filenames import DistKind, parse_filename
 from bodega.indexes.base import RemoteFile, StoredFile
+from bodega.indexes.proxy_stored import ProxyStored
 from bodega.services.changes import ChangeFeed
 from bodega.storage.blobs.base import BlobStore, StagedBlob
 from bodega.storage.meta import changes, proxy_cache
@@ -35,7 +40,7 @@ from bodega.upstream.client import Upstream, UpstreamClient, read_bounded
 
 log = logging.getLogger(__name__)
 _CHUNK = 1 << 16
-_READ = 1 << 18
+_READ = 1 << 16
 _MAX_METADATA = 16 << 20
 _LOCK_POLL = 0.1
 
@@ -47,14 +52,18 @@ class Download:
         self.remote = remote
         self.staged = staged
         self.visible = 0
+        # all bytes are in and match the upstream's hash: readers may finish (storing
+        # them, and recording that, may still be going on)
+        self.verified = False
         self.done = False
         self.error: BaseException | None = None
         self.stored: StoredFile | None = None
         self._progress = asyncio.Condition()
 
-    async def _advance(self, visible: int, *, done: bool = False) -> None:
+    async def _advance(self, visible: int, *, verified: bool = False, done: bool = False) -> None:
         async with self._progress:
             self.visible = visible
+            self.verified = self.verified or verified or done
             self.done = self.done or done
             self._progress.notify_all()
 
@@ -74,14 +83,17 @@ class Download:
         return self.stored
 
     async def _next(self, seen: int) -> tuple[int, bool, BaseException | None]:
-        """Wait until more than ``seen`` bytes are readable, or the end."""
+        """Wait until more than ``seen`` bytes are readable, or the end; return how many
+        are readable, whether they are all there is, and the download's error."""
 
         def ready() -> bool:
-            return self.visible > seen or self.done
+            return self.visible > seen or self.verified or self.done
 
         async with self._progress:
             await self._progress.wait_for(ready)
-            return self.visible, self.done, self.error
+            if self.error is not None:
+                return self.visible, True, self.error
+            return self.visible, self.verified, None
 
     async def chunks(self, blobs: BlobStore) -> AsyncIterator[bytes]:
         """The file's bytes as they arrive; raises the download's error at the end."""
@@ -119,12 +131,17 @@ class FileFetcher:
         db: Database,
         feed: ChangeFeed,
         limits: ArchiveLimits,
+        stored: ProxyStored,
     ) -> None:
         self._client = client
         self._blobs = blobs
         self._db = db
         self._feed = feed
         self._limits = limits
+        self._cache = stored
+        # names this process in the change log, so it can tell its own fetches (already
+        # in ProxyStored) from other processes' (to be reloaded)
+        self.node = secrets.token_hex(8)
         self._downloads: dict[tuple[str, str], Download] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._metadata: dict[tuple[str, str], asyncio.Task[str]] = {}
@@ -134,7 +151,9 @@ class FileFetcher:
         key = (remote.index_name, remote.filename)
         download = self._downloads.get(key)
         if download is None:
-            download = Download(remote, self._blobs.staging.new())
+            # only sha256 names the blob; other digests are computed when the upstream
+            # gives them (see _extra_hashers)
+            download = Download(remote, self._blobs.staging.new(full_digests=False))
             self._downloads[key] = download
             task = asyncio.create_task(self._run(download, upstream))
             self._tasks.add(task)
@@ -163,6 +182,8 @@ class FileFetcher:
                     await download._advance(already.size, done=True)
                     return
                 digests = await self._receive(download, upstream)
+                # verified: let the waiting clients have the rest while it is stored
+                await download._advance(digests.size, verified=True)
                 metadata = await self._extract_metadata(download)
                 metadata_sha256 = await self._store(download, digests, metadata)
                 download.stored = StoredFile(
@@ -204,8 +225,12 @@ class FileFetcher:
         if dist.kind is not DistKind.WHEEL:
             return None
         try:
+            # the bytes match the upstream's sha256: no need to read every member
             data = await asyncio.to_thread(
-                read_core_metadata, download.staged.path, dist, self._limits
+                functools.partial(read_core_metadata, check_members=False),
+                download.staged.path,
+                dist,
+                self._limits,
             )
         except BodegaError as exc:
             log.warning("no core metadata from %s: %s", download.remote.filename, exc)
@@ -222,19 +247,17 @@ class FileFetcher:
             await lock_blobs(conn, [digests.sha256])
             await self._blobs.commit(download.staged, digests.sha256)
             metadata_sha256 = await self._blobs.put_bytes(metadata) if metadata else None
-            await proxy_cache.record_file(
-                conn,
-                ProxyFileRecord(
-                    index_name=remote.index_name,
-                    filename=remote.filename,
-                    project=remote.project,
-                    sha256=digests.sha256,
-                    size=digests.size,
-                    metadata_sha256=metadata_sha256,
-                    upstream_url=remote.url,
-                    cached_at=datetime.now(UTC),
-                ),
+            record = ProxyFileRecord(
+                index_name=remote.index_name,
+                filename=remote.filename,
+                project=remote.project,
+                sha256=digests.sha256,
+                size=digests.size,
+                metadata_sha256=metadata_sha256,
+                upstream_url=remote.url,
+                cached_at=datetime.now(UTC),
             )
+            await proxy_cache.record_file(conn, record)
             await changes.append(
                 conn,
                 action="proxy-fetch",
@@ -244,8 +267,10 @@ class FileFetcher:
                     "filename": remote.filename,
                     "sha256": digests.sha256,
                     "size": digests.size,
+                    "node": self.node,
                 },
             )
+        self._cache.remember(record)
         return metadata_sha256
 
     @contextlib.asynccontextmanager
@@ -265,6 +290,7 @@ class FileFetcher:
             os.close(fd)
 
     async def _stored(self, remote: RemoteFile) -> StoredFile | None:
+        """The file, if another process stored it (read from the store, not the cache)."""
         async with self._db.read() as conn:
             record = await proxy_cache.get_file(conn, remote.index_name, remote.filename)
         if record is None or record.sha256 is None:
@@ -291,10 +317,9 @@ class FileFetcher:
         return await asyncio.shield(task)
 
     async def _fetch_metadata(self, remote: RemoteFile, upstream: Upstream) -> str:
-        async with self._db.read() as conn:
-            record = await proxy_cache.get_file(conn, remote.index_name, remote.filename)
-        if record is not None and record.metadata_sha256:
-            return record.metadata_sha256
+        known = (await self._cache.project(remote.index_name, remote.project)).get(remote.filename)
+        if known is not None and known.metadata_sha256:
+            return known.metadata_sha256
         url = remote.url + ".metadata"
         async with self._client.stream(upstream, url) as response:
             data = await read_bounded(response, _MAX_METADATA)
@@ -307,24 +332,32 @@ class FileFetcher:
                         f"upstream metadata of {remote.filename} has {name} {actual}, "
                         f"its page says {value}"
                     )
-        sha256 = hashlib.sha256(data).hexdigest()
-        async with self._db.write() as conn:
-            await lock_blobs(conn, [sha256])
-            await self._blobs.put_bytes(data)
-            await proxy_cache.record_file(
-                conn,
-                ProxyFileRecord(
-                    index_name=remote.index_name,
-                    filename=remote.filename,
-                    project=remote.project,
-                    sha256=None,
-                    size=None,
-                    metadata_sha256=sha256,
-                    upstream_url=remote.url,
-                    cached_at=datetime.now(UTC),
-                ),
-            )
+        sha256 = await self._blobs.put_bytes(data)
+        record = ProxyFileRecord(
+            index_name=remote.index_name,
+            filename=remote.filename,
+            project=remote.project,
+            sha256=None,
+            size=None,
+            metadata_sha256=sha256,
+            upstream_url=remote.url,
+            cached_at=datetime.now(UTC),
+        )
+        merged = dataclasses.replace(known, metadata_sha256=sha256) if known else record
+        self._cache.remember(merged)
+        # recorded after the answer: the blob is stored, and this process knows it
+        task = asyncio.create_task(self._record_metadata(record))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
         return sha256
+
+    async def _record_metadata(self, record: ProxyFileRecord) -> None:
+        try:
+            async with self._db.write() as conn:
+                await lock_blobs(conn, [record.metadata_sha256 or ""])
+                await proxy_cache.record_file(conn, record)
+        except Exception:
+            log.exception("recording the metadata of %s failed", record.filename)
 
 
 async def _lock_file(path: Path) -> tuple[int, bool]:
@@ -348,19 +381,23 @@ async def _lock_file(path: Path) -> tuple[int, bool]:
         os.close(fd)
 
 
-def _extra_hashers(hashes: Mapping[str, str]) -> dict[str, hashlib._Hash]:
-    """Hashers for upstream digests that the staged blob does not compute itself."""
-    own = {"sha256", "md5", "blake2_256", "blake2b_256"}
-    return {
-        name: hashlib.new(name)
-        for name in hashes
-        if name not in own and name in hashlib.algorithms_available
-    }
+def _extra_hashers(hashes: Mapping[str, str]) -> dict[str, Any]:
+    """Hashers for the upstream's digests other than sha256 (which the staged blob
+    computes itself)."""
+    hashers: dict[str, Any] = {}
+    for name in hashes:
+        if name == "sha256":
+            continue
+        if name in ("blake2_256", "blake2b_256"):
+            hashers[name] = hashlib.blake2b(digest_size=32)
+        elif name in hashlib.algorithms_available:
+            hashers[name] = hashlib.new(name)
+    return hashers
 
 
 def _verify(remote: RemoteFile, digests: Digests, extra: Mapping[str, str]) -> None:
     """Raises DigestMismatch when the bytes differ from what the upstream's page says."""
-    actual = {**digests.as_dict(), "blake2b_256": digests.blake2_256, **extra}
+    actual = {**digests.as_dict(), **extra}
     checked = 0
     for name, expected in remote.hashes.items():
         if name in actual:

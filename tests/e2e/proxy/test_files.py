@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 from urllib.parse import urljoin
 
 import aiohttp
@@ -120,7 +121,14 @@ def test_metadata_is_extracted_from_the_stored_wheel_otherwise(
     url = file_url(proxy, "nometa", wheel.filename)
     assert clients.get(url + ".metadata").status == 404
     assert clients.get(url).body == wheel.data
-    page = json.loads(clients.get(proxy.url("/pypi/simple/nometa/"), Accept=JSON).body)
+    # the client gets the last bytes once they are verified; storing them (and so the
+    # extracted metadata) completes just after
+    deadline = time.monotonic() + 5
+    while True:
+        page = json.loads(clients.get(proxy.url("/pypi/simple/nometa/"), Accept=JSON).body)
+        if "core-metadata" in page["files"][0] or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     metadata_hash = page["files"][0]["core-metadata"]["sha256"]
     metadata = clients.get(url + ".metadata")
     assert metadata.status == 200

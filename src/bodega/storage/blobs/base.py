@@ -16,16 +16,16 @@ from typing import Protocol
 
 from bodega.domain.digests import Digests, DigestWriter
 
-_FLUSH_AT = 256 << 10
+_FLUSH_AT = 128 << 10
 
 
 class StagedBlob:
     """A file being received into the staging area; not visible to readers."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, full_digests: bool = True) -> None:
         self.path = path
         self._file = open(path, "xb")  # noqa: SIM115 - closed by finish()/discard()
-        self._digests = DigestWriter()
+        self._digests = DigestWriter(full=full_digests)
         self._pending: list[bytes] = []
         self._pending_size = 0
         self._finished: Digests | None = None
@@ -37,7 +37,7 @@ class StagedBlob:
         return self._digests.size + self._pending_size
 
     async def write(self, chunk: bytes) -> None:
-        """Append a chunk; disk writes and hashing happen in a thread, 256 KiB at a time."""
+        """Append a chunk; disk writes and hashing happen in a thread, 128 KiB at a time."""
         self._pending.append(chunk)
         self._pending_size += len(chunk)
         if self._pending_size >= _FLUSH_AT:
@@ -83,8 +83,11 @@ class StagingArea:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
 
-    def new(self) -> StagedBlob:
-        return StagedBlob(self.directory / f"staged-{secrets.token_hex(12)}")
+    def new(self, *, full_digests: bool = True) -> StagedBlob:
+        """A new staged blob; ``full_digests`` adds md5 and blake2b-256 to sha256."""
+        return StagedBlob(
+            self.directory / f"staged-{secrets.token_hex(12)}", full_digests=full_digests
+        )
 
 
 class RemovedBlob(Protocol):
