@@ -11,14 +11,14 @@
 # then S1, S1big, S3 for $BENCH_REPS reps with the servers interleaved inside each rep (their
 # order flips every rep, for S4 too), each
 # with SERVER_PID so the server's CPU per request is recorded; S5 peak RSS; stop what it started;
-# summarize vs nginx and vs pypiserver; check the issue's targets (hosted_targets.py).
+# summarize vs nginx and vs pypiserver; check the issue's targets (targets.py hosted).
 #
-# Env: BENCH_HARNESS (/work/shared/bench), SERVERS ("nginx bodega pypiserver proxpi devpi"),
+# Env: BENCH_HARNESS (../shared/bench next to the repository), SERVERS ("nginx bodega pypiserver proxpi devpi"),
 #      S4_SERVERS ("nginx bodega"), SCENARIOS ("s4 s1 s3"; s1 includes s1big), BENCH_REPS (3),
 #      the harness's BENCH_* paths and *_PORT variables, and servers.d/bodega.sh's BODEGA_*.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-: "${BENCH_HARNESS:=/work/shared/bench}"
+: "${BENCH_HARNESS:=$(cd "$HERE/../../shared/bench" 2>/dev/null && pwd || echo "$HERE/../../shared/bench")}"
 [ -f "$BENCH_HARNESS/lib.sh" ] || { echo "no bench harness at BENCH_HARNESS=$BENCH_HARNESS" >&2; exit 2; }
 export BENCH_SERVERS_DIRS="$HERE/servers.d${BENCH_SERVERS_DIRS:+ $BENCH_SERVERS_DIRS}"
 # shellcheck source=/dev/null
@@ -105,6 +105,6 @@ cleanup; started=""
   echo '```'; cat "$BENCH_RESULTS/versions.tsv"; echo '```'
   echo; echo "## vs nginx"; python3 "$BENCH_HARNESS/summarize.py" "$BENCH_RESULTS/raw.tsv" nginx
   echo; echo "## vs pypiserver"; python3 "$BENCH_HARNESS/summarize.py" "$BENCH_RESULTS/raw.tsv" pypiserver
-  echo; python3 "$HERE/hosted_targets.py" "$BENCH_RESULTS/raw.tsv"
+  echo; python3 "$HERE/targets.py" "$BENCH_RESULTS/raw.tsv" hosted
 } > "$BENCH_RESULTS/summary.md"
 cat "$BENCH_RESULTS/summary.md"
