@@ -6,7 +6,7 @@ absolute (``https://...``); a renderer turns root-relative ones into page-relati
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -46,8 +46,30 @@ class ProjectPage:
 
 @dataclass(frozen=True, slots=True)
 class ProjectList:
-    """The root page of an index: the names of its projects."""
+    """The root page of an index: the names of its projects.
 
-    names: tuple[NormalizedName, ...]
+    Held as one bytes string of the sorted, unique normalized names, each followed by a
+    newline: the root list of a public index has hundreds of thousands of names, and a str
+    object per name costs three times the text (build one with ``ProjectList.of``).
+    """
+
+    lines: bytes = b""
     # seconds this list stays fresh (proxied lists); None: until a project is added
     max_age: float | None = None
+
+    @classmethod
+    def of(cls, names: Iterable[str], max_age: float | None = None) -> ProjectList:
+        """The list of some normalized names, in any order, repeats allowed."""
+        return cls(join_lines(sorted({name.encode() for name in names})), max_age)
+
+    @property
+    def names(self) -> tuple[NormalizedName, ...]:
+        return tuple(NormalizedName(n) for n in self.lines.decode().splitlines())
+
+    def __len__(self) -> int:
+        return self.lines.count(b"\n")
+
+
+def join_lines(names: list[bytes]) -> bytes:
+    """Sorted unique names as one newline-terminated string."""
+    return b"\n".join(names) + b"\n" if names else b""

@@ -20,7 +20,7 @@ RESERVED_INDEX_NAMES = frozenset(
 )
 # fullmatch, not "$": "$" also matches before a trailing newline
 _INDEX_NAME = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?")
-_MAX_PROJECT_NAME = 200
+MAX_PROJECT_NAME = 200
 
 
 def normalize(name: str) -> NormalizedName:
@@ -29,10 +29,10 @@ def normalize(name: str) -> NormalizedName:
     Raises:
         InvalidName: the name is not a valid project name.
     """
-    if len(name) > _MAX_PROJECT_NAME:
+    if len(name) > MAX_PROJECT_NAME:
         raise InvalidName(
             f"project name is {len(name)} characters long",
-            hint=f"at most {_MAX_PROJECT_NAME} characters are accepted",
+            hint=f"at most {MAX_PROJECT_NAME} characters are accepted",
         )
     try:
         return canonicalize_name(name, validate=True)

@@ -27,7 +27,7 @@ from bodega.domain.errors import (
 from bodega.domain.filenames import parse_filename
 from bodega.domain.model import ProjectFile, ProjectList, ProjectPage
 from bodega.indexes.base import UNKNOWN_DIGEST, FileSource, Index, file_url
-from bodega.simple.chunked import merge_sorted_unique
+from bodega.simple.chunked import union
 
 log = logging.getLogger(__name__)
 # seconds before a page or list missing a failed member is built again
@@ -98,7 +98,7 @@ class GroupIndex:
     async def project_list(self) -> ProjectList:
         """The union of the members' lists; a member whose upstream fails (with no copy)
         is left out for a short while rather than failing the whole list."""
-        listings: list[tuple[NormalizedName, ...]] = []
+        listings: list[bytes] = []
         ages = []
         failure: UpstreamError | None = None
         for member in self._members:
@@ -108,7 +108,7 @@ class GroupIndex:
                 log.warning("group member failed; listing the others", extra=_why(member, exc))
                 failure = exc
                 continue
-            listings.append(listing.names)
+            listings.append(listing.lines)
             if listing.max_age is not None:
                 ages.append(listing.max_age)
         if failure is not None:
@@ -116,8 +116,7 @@ class GroupIndex:
                 raise failure
             ages.append(_RETRY_FAILED_MEMBER)
         # members' lists are sorted: merging them costs no set of every name
-        names = merge_sorted_unique(listings)
-        return ProjectList(names, max_age=min(ages) if ages else None)
+        return ProjectList(union(listings), max_age=min(ages) if ages else None)
 
     async def project_page(self, project: NormalizedName) -> ProjectPage:
         return self._merge(project, await self._collect(project))

@@ -35,7 +35,7 @@ class HostedIndex:
 
     async def project_list(self) -> ProjectList:
         async with self._db.read() as conn:
-            return ProjectList(tuple(await files.project_names(conn, self.name)))
+            return ProjectList.of(await files.project_names(conn, self.name))
 
     async def project_page(self, project: NormalizedName) -> ProjectPage:
         if not await self._names.holds(self.name, project):

@@ -245,7 +245,17 @@ class ProxyIndex:
             # a JSON root list is stored as the upstream sent it (it is PEP 691 already);
             # serializing 100k names again would double the memory the refresh needs
             stored = fetched.body if project == _ROOT and "json" in fetched.content_type else None
-            self._later(self._store(project, fresh, stored or self._serialize(fresh)))
+            write = self._store(project, fresh, stored or self._serialize(fresh))
+            if project == _ROOT:
+                # written before the list is rendered: the page's bytes (and SQLite's copy
+                # of them) are gone by then, instead of adding to the rendering's peak
+                del fetched, stored
+                try:
+                    await write
+                except Exception:
+                    log.exception("storing a proxied page failed", extra=self._log(project))
+            else:
+                self._later(write)
         self._remember(project, fresh)
         return fresh
 
@@ -308,10 +318,6 @@ class ProxyIndex:
         return cached
 
     def _remember(self, project: str, cached: _Cached) -> None:
-        if project == _ROOT:
-            # the root list (100k names, ~10 MiB as strings) is only read to render a root
-            # page, which is cached by itself: read it from the store when that expires
-            return
         self._memory[project] = cached
         self._memory.move_to_end(project)
         while len(self._memory) > _MEMORY_PAGES:

@@ -101,7 +101,7 @@ class Pages:
         names = await self._registry.get(key[0]).project_list()
         renderer = json.render_root if fmt.is_json else html.render_root
         page = await _maybe_in_thread(
-            len(names.names),
+            len(names),
             lambda: RenderedPage(renderer(names), fmt.content_type, names.max_age),
         )
         if generation == self._generation:

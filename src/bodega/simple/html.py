@@ -43,10 +43,10 @@ def render_project(page: ProjectPage, base: str) -> bytes:
 def render_root(projects: ProjectList) -> bytes:
     """Render an index's root page: one link per project, to its normalized URL."""
     return write_joined(
-        _HEAD.format(title="Simple index"),
-        projects.names,
-        lambda name: f'<a href="{name}/">{name}</a>\n',
-        _TAIL,
+        _HEAD.format(title="Simple index").encode(),
+        projects.lines,
+        lambda name: b'<a href="%s/">%s</a>\n' % (name, name),
+        _TAIL.encode(),
     )
 
 

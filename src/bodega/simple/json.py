@@ -33,11 +33,11 @@ def render_root(projects: ProjectList) -> bytes:
     hundreds of thousands of names (a dict per name would cost tens of MiB at once).
     """
     return write_joined(
-        f'{{"meta":{{"api-version":"{API_VERSION}"}},"projects":[',
-        projects.names,
-        lambda name: f'{{"name":"{name}"}}',
-        "]}",
-        separator=",",
+        f'{{"meta":{{"api-version":"{API_VERSION}"}},"projects":['.encode(),
+        projects.lines,
+        lambda name: b'{"name":"%s"}' % name,
+        b"]}",
+        separator=b",",
     )
 
 

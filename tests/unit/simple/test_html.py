@@ -198,7 +198,7 @@ def test_filename_and_url_are_escaped() -> None:
     ],
 )
 def test_root_page_links_each_project(names: tuple[str, ...]) -> None:
-    body = render_root(ProjectList(tuple(NormalizedName(n) for n in names)))
+    body = render_root(ProjectList.of(names))
     page = _Page(body)
     assert page.meta == {"pypi:repository-version": API_VERSION}
     assert page.title == "Simple index"

@@ -177,7 +177,7 @@ def test_upload_time_is_pep700_utc(moment: datetime) -> None:
 
 @pytest.mark.parametrize("names", [(), ("demo",), ("a", "b-c")])
 def test_root_document(names: tuple[str, ...]) -> None:
-    body = render_root(ProjectList(tuple(NormalizedName(n) for n in names)))
+    body = render_root(ProjectList.of(names))
     assert orjson.loads(body) == {
         "meta": {"api-version": API_VERSION},
         "projects": [{"name": n} for n in names],

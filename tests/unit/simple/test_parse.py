@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from packaging.utils import NormalizedName
 
 from bodega.domain.model import ProjectFile, ProjectList, ProjectPage
+from bodega.simple import html as simple_html
 from bodega.simple import json as simple_json
 from bodega.simple.parse import MalformedPage, parse_project_list, parse_project_page
 
@@ -127,11 +128,26 @@ def test_json_page_fields():
         b'{"meta": {"api-version": "1.0"}, "files": [], "versions": [1]}',
         b'{"meta": {"api-version": "1.0"}, "files": [{"filename": "x", "url": "x", '
         b'"hashes": {}, "core-metadata": "yes"}]}',
+        # big pages take the other JSON parser: the same refusals
+        b'{"meta": {"api-version": "1.0"}, "files": []' + b" " * (200 << 10),
+        b'{"meta": {"api-version": "1.0"}, "files": [' + b"[" * 300_000 + b"]" * 300_000 + b"]}",
+        b'{"meta": {"api-version": "1.0"}, "files": [], "x": "\xff"}' + b" " * (200 << 10),
     ],
 )
 def test_malformed_json_pages(body: bytes):
     with pytest.raises(MalformedPage):
         parse_project_page(body, JSON, PAGE, NAME)
+
+
+def test_big_json_pages_parse_like_small_ones():
+    entry = {
+        "filename": "demo-1.0.tar.gz",
+        "url": "demo-1.0.tar.gz",
+        "hashes": {"sha256": "ab" * 32},
+    }
+    small = orjson.dumps({"meta": {"api-version": "1.0"}, "files": [entry]})
+    big = small[:-1] + b" " * (200 << 10) + b"}"
+    assert parse_project_page(big, JSON, PAGE, NAME) == parse_project_page(small, JSON, PAGE, NAME)
 
 
 @pytest.mark.parametrize(
@@ -181,5 +197,31 @@ def test_json_rendering_round_trips(files: list[ProjectFile]):
 
 
 def test_root_rendering_round_trips():
-    names = ProjectList((NormalizedName("a"), NormalizedName("b-c")))
+    names = ProjectList.of(["a", "b-c"])
     assert parse_project_list(simple_json.render_root(names), JSON, PAGE) == names
+    assert parse_project_list(simple_html.render_root(names), "text/html", PAGE) == names
+
+
+@pytest.mark.parametrize(
+    ("anchors", "expected"),
+    [
+        # already normal, out of order, repeated: sorted and unique
+        (["zed", "abc", "zed", "abc"], ("abc", "zed")),
+        # not normal: normalized, then merged with the normal spelling
+        (["Foo.Bar", "foo-bar", "FOO__bar"], ("foo-bar",)),
+        # entities and surrounding spaces in HTML text
+        (["a&amp;b", " spaced ", "x&#45;y"], ("spaced", "x-y")),
+        # too long once, fine at the limit
+        (["a" * 201, "b" * 200], ("b" * 200,)),
+        # runs of separators and separators at the ends
+        (["a--b", "-a", "a-"], ("a-b",)),
+    ],
+)
+def test_root_list_names(anchors: list[str], expected: tuple[str, ...]):
+    body = html(*(f"<a>{a}</a>" for a in anchors))
+    assert parse_project_list(body, "text/html", PAGE).names == expected
+
+
+def test_json_root_names_with_escapes():
+    body = b'{"meta":{"api-version":"1.1"},"projects":[{"name":"a\\u002db"},{"name":"A_B"}]}'
+    assert parse_project_list(body, JSON, PAGE).names == ("a-b",)
