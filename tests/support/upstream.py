@@ -58,6 +58,8 @@ class FakeUpstream:
 
     def __init__(self) -> None:
         self.files: dict[str, list[UpstreamFile]] = {}
+        # more names for the root page only, listed after the projects, as spelled here
+        self.listed: list[str] = []
         self.switches = Switches()
         self.requests: Counter[str] = Counter()
         self.not_modified = 0
@@ -145,7 +147,7 @@ class FakeUpstream:
     async def _root(self, request: web.Request) -> web.StreamResponse:
         if (bad := await self._misbehave(request)) is not None:
             return bad
-        names = sorted(self.files)
+        names = sorted(self.files) + self.listed
         if self._wants_json(request):
             body = orjson.dumps(
                 {"meta": {"api-version": "1.1"}, "projects": [{"name": n} for n in names]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from pathlib import Path
 
 from aiohttp import hdrs, web
@@ -15,6 +16,9 @@ from bodega.web.ranges import ByteRange, Unsatisfiable, parse_range
 PAGE_CACHE_CONTROL = "max-age=0, must-revalidate, public"
 FILE_CACHE_CONTROL = "max-age=31536000, immutable, public"
 _VARY = "Accept, Accept-Encoding"
+# bodies from this size on are written a slice at a time
+_SLICED_FROM = 1 << 20
+_SLICE = 256 << 10
 
 
 def accepts_gzip(request: web.BaseRequest) -> bool:
@@ -35,11 +39,11 @@ def etag_matches(request: web.BaseRequest, etag: str) -> bool:
     return value.strip() == "*" or etag in (v.strip().removeprefix("W/") for v in value.split(","))
 
 
-def page_response(request: web.BaseRequest, page: RenderedPage) -> web.Response:
+def page_response(request: web.BaseRequest, page: RenderedPage) -> web.StreamResponse:
     """A cached page with its ETag; 304 on a matching If-None-Match; gzip when accepted."""
     gzipped = page.gzipped is not None and accepts_gzip(request)
     etag = page.etag[:-1] + '-gz"' if gzipped else page.etag
-    headers = {
+    headers: dict[str, str] = {
         hdrs.ETAG: etag,
         hdrs.VARY: _VARY,
         hdrs.CACHE_CONTROL: PAGE_CACHE_CONTROL,
@@ -47,12 +51,36 @@ def page_response(request: web.BaseRequest, page: RenderedPage) -> web.Response:
     }
     if etag_matches(request, etag):
         return web.Response(status=304, headers=headers)
-    if gzipped:
+    body = page.body
+    if gzipped and page.gzipped is not None:
         headers[hdrs.CONTENT_ENCODING] = "gzip"
         body = page.gzipped
-    else:
-        body = page.body
+    if len(body) >= _SLICED_FROM:
+        return _SlicedBody(body, headers)
     return web.Response(body=body, headers=headers)
+
+
+class _SlicedBody(web.StreamResponse):
+    """A big cached body (a root page of 100k names) written a slice at a time.
+
+    Handed over whole, the part the socket does not take at once is copied into the
+    transport's buffer: megabytes more per response in flight. A slice at a time, with
+    the writer waiting for the buffer to drain, the copy is one slice at most.
+    """
+
+    def __init__(self, body: bytes, headers: Mapping[str, str]) -> None:
+        super().__init__(headers=headers)
+        self._page = body
+        self.content_length = len(body)
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        writer = await super().prepare(request)
+        if request.method != hdrs.METH_HEAD:
+            view = memoryview(self._page)
+            for start in range(0, len(view), _SLICE):
+                await self.write(view[start : start + _SLICE])
+        await super().write_eof()
+        return writer
 
 
 class BlobResponse(web.StreamResponse):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import time
@@ -145,3 +146,24 @@ def test_offline_mode_serves_only_the_cache(upstream: FakeUpstream, proxy: Serve
     assert missing.status == 404
     assert "offline" in missing.text
     assert sum(upstream.requests.values()) == before
+
+
+def test_a_big_root_page_arrives_whole_in_every_form(proxy: Server, upstream: FakeUpstream):
+    publish(upstream, "alpha", "1.0")
+    # tens of thousands of names, out of order, some repeated or not in normal form
+    upstream.listed = [f"Name_{i:05d}" for i in reversed(range(40_000))] + ["alpha", "ALPHA"]
+    expected = sorted({"alpha", *(f"name-{i:05d}" for i in range(40_000))})
+    assert [p["name"] for p in page_json(proxy, "/pypi/simple/")["projects"]] == expected
+    plain = clients.get(proxy.url("/pypi/simple/"), Accept="text/html")
+    assert len(plain.body) > 1 << 20
+    assert plain.header("Content-Length") == str(len(plain.body))
+    assert re.findall(r'<a href="([^"]+)/">\1</a>', plain.text) == expected
+    packed = clients.get(proxy.url("/pypi/simple/"), Accept="text/html", Accept_Encoding="gzip")
+    assert packed.header("Content-Encoding") == "gzip"
+    assert gzip.decompress(packed.body) == plain.body
+    head = clients.request("HEAD", proxy.url("/pypi/simple/"), headers={"Accept": "text/html"})
+    assert head.status == 200
+    assert head.body == b""
+    assert head.header("Content-Length") == str(len(plain.body))
+    # through the default group too, merged with the hosted index's (empty) list
+    assert clients.get(proxy.url("/simple/"), Accept="text/html").body == plain.body
