@@ -18,6 +18,7 @@ from aiohttp import web
 
 from bodega.logs import configure_logging
 from bodega.settings import Settings
+from bodega.web import malloc
 from bodega.web.app import Application, build_router
 from bodega.wiring import open_services
 
@@ -39,6 +40,7 @@ def bind(settings: Settings) -> socket.socket:
 
 async def serve(settings: Settings, sock: socket.socket) -> None:
     """Serve on ``sock`` until SIGINT/SIGTERM, then close everything in order."""
+    malloc.tune()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
