@@ -3,6 +3,7 @@ proxy caches, accounts - through the services that use them."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from bodega.storage.blobs.fs import FsBlobStore
 from bodega.storage.meta import changes, proxy_cache
 from bodega.storage.meta.database import Database
 from bodega.storage.meta.records import ProxyFileRecord, ProxyPageRecord
+from bodega.storage.unreferenced import remove_unreferenced, set_aside
 from tests.support.dists import Dist, wheel_bytes, wheel_name
 
 ALICE = Principal(user="alice")
@@ -158,3 +160,49 @@ async def test_accounts(database: Database, feed: ChangeFeed):
     async with database.read() as conn:
         logged = [c.detail for c in await changes.since(conn, 0)]
     assert value not in repr(logged)
+
+
+async def test_racing_uploads_of_one_name_leave_no_unreferenced_blob(
+    database: Database, feed: ChangeFeed, tmp_path: Path
+):
+    # on PostgreSQL both uploads can pass the check before either commits; the loser
+    # must not leave its bytes behind
+    await IndexAdmin(database, no_validation).ensure_defaults()
+    blobs = FsBlobStore(tmp_path / "blobs")
+    publisher = Publisher(database, blobs, feed, ArchiveLimits())
+    for round_ in range(4):
+        contenders = [Dist("racer", f"1.{round_}", summary=f"bytes {i}") for i in range(2)]
+        results = await asyncio.gather(
+            *(publish(publisher, blobs, spec) for spec in contenders), return_exceptions=True
+        )
+        assert sorted(type(r).__name__ for r in results) == ["FileExists", "Published"]
+    index = HostedIndex("local", {}, database, HostedNames(database))
+    page = await index.project_page(NormalizedName("racer"))
+    referenced = {f.sha256 for f in page.files} | {
+        f.core_metadata["sha256"] for f in page.files if f.core_metadata
+    }
+    stored = {p.name for p in (tmp_path / "blobs" / "sha256").rglob("*") if p.is_file()}
+    assert stored == referenced
+
+
+async def test_set_aside_blobs_come_back_when_the_transaction_fails(
+    database: Database, tmp_path: Path
+):
+    blobs = FsBlobStore(tmp_path / "blobs")
+    unused = await blobs.put_bytes(b"nobody refers to this")
+    seen_removed: list[bool] = []
+
+    async def fail_after_removing() -> None:
+        async with set_aside() as removed, database.write() as conn:
+            await remove_unreferenced(conn, blobs, [unused], removed)
+            seen_removed.append(not await blobs.exists(unused))
+            raise RuntimeError("the transaction fails after the removal")
+
+    with pytest.raises(RuntimeError):
+        await fail_after_removing()
+    assert seen_removed == [True]
+    assert await blobs.exists(unused)
+    async with set_aside() as removed, database.write() as conn:
+        await remove_unreferenced(conn, blobs, [unused, unused], removed)
+    assert len(removed) == 1
+    assert not await blobs.exists(unused)

@@ -30,11 +30,12 @@ from bodega.domain.names import normalize
 from bodega.indexes.base import Index
 from bodega.indexes.registry import IndexRegistry
 from bodega.services.changes import ChangeFeed
-from bodega.storage.blobs.base import BlobStore, RemovedBlob
+from bodega.storage.blobs.base import BlobStore
 from bodega.storage.meta import changes, files
 from bodega.storage.meta.database import Database, utcnow
 from bodega.storage.meta.locks import lock_blobs
 from bodega.storage.meta.records import FileRecord
+from bodega.storage.unreferenced import remove_unreferenced, set_aside
 
 log = logging.getLogger(__name__)
 _MAX_REASON = 1000
@@ -130,40 +131,26 @@ class Lifecycle:
                 hint="files are immutable by default; yank instead, or set allow_delete",
             )
         project, version = selection.normalized()
-        removed: list[RemovedBlob] = []
-        try:
-            async with self._db.write() as conn:
-                chosen = self._select(
-                    await files.project_files(conn, index.name, project), selection
-                )
-                names = [f.filename for f in chosen]
-                shas = [s for f in chosen for s in (f.sha256, f.metadata_sha256) if s]
-                await lock_blobs(conn, shas)
-                await files.mark_deleted(conn, index.name, names, utcnow())
-                for sha256 in sorted(set(shas)):
-                    if not await files.blob_in_use(conn, sha256):
-                        blob = await self._blobs.remove(sha256)
-                        if blob is not None:
-                            removed.append(blob)
-                await changes.append(
-                    conn,
-                    action="delete",
-                    index_name=index.name,
-                    project=project,
-                    actor=principal.actor,
-                    remote_addr=remote_addr,
-                    detail={
-                        "version": version,
-                        "files": _file_list(chosen),
-                        "blobs_removed": len(removed),
-                    },
-                )
-        except BaseException:
-            for blob in removed:
-                await blob.restore()
-            raise
-        for blob in removed:
-            await blob.purge()
+        async with set_aside() as removed, self._db.write() as conn:
+            chosen = self._select(await files.project_files(conn, index.name, project), selection)
+            names = [f.filename for f in chosen]
+            shas = [s for f in chosen for s in (f.sha256, f.metadata_sha256) if s]
+            await lock_blobs(conn, shas)
+            await files.mark_deleted(conn, index.name, names, utcnow())
+            await remove_unreferenced(conn, self._blobs, shas, removed)
+            await changes.append(
+                conn,
+                action="delete",
+                index_name=index.name,
+                project=project,
+                actor=principal.actor,
+                remote_addr=remote_addr,
+                detail={
+                    "version": version,
+                    "files": _file_list(chosen),
+                    "blobs_removed": len(removed),
+                },
+            )
         await self._feed.committed()
         return names
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ from bodega.storage.meta import changes, files
 from bodega.storage.meta.database import Database, utcnow
 from bodega.storage.meta.locks import lock_blobs
 from bodega.storage.meta.records import FileRecord
+from bodega.storage.unreferenced import remove_unreferenced, set_aside
 
 # upload form field -> digest name
 _DIGEST_FIELDS = {"md5_digest": "md5", "sha256_digest": "sha256", "blake2_256_digest": "blake2_256"}
@@ -142,16 +144,28 @@ class Publisher:
                     allow_overwrite,
                 )  # fmt: skip
             except IntegrityError:
-                # another upload of the same name committed first (PostgreSQL)
-                published = await self._store(
-                    record, staged, wheel_metadata, metadata.name, principal, remote_addr,
-                    allow_overwrite,
-                )  # fmt: skip
+                # another upload of the same name committed first (PostgreSQL): decide
+                # again against what it stored, then drop the blobs this attempt left
+                try:
+                    published = await self._store(
+                        record, staged, wheel_metadata, metadata.name, principal, remote_addr,
+                        allow_overwrite,
+                    )  # fmt: skip
+                finally:
+                    await self._drop_unreferenced(record.sha256, wheel_metadata)
         finally:
             staged.discard()
         if published.created:
             await self._feed.committed()
         return published
+
+    async def _drop_unreferenced(self, sha256: str, wheel_metadata: bytes | None) -> None:
+        shas = [sha256]
+        if wheel_metadata is not None:
+            shas.append(hashlib.sha256(wheel_metadata).hexdigest())
+        async with set_aside() as removed, self._db.write() as conn:
+            await lock_blobs(conn, shas)
+            await remove_unreferenced(conn, self._blobs, shas, removed)
 
     async def _store(
         self,
