@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import Insert
 
 
 async def upsert(
@@ -18,9 +20,19 @@ async def upsert(
     update: Sequence[str],
 ) -> None:
     """Insert ``values``; on a clash on ``keys``, overwrite the ``update`` columns."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(**values)
-    statement = statement.on_conflict_do_update(
+    statement = _statement(conn.dialect.name, table, tuple(keys), tuple(update))
+    await conn.execute(statement, values)
+
+
+@lru_cache(maxsize=64)
+def _statement(
+    dialect_name: str, table: Table, keys: tuple[str, ...], update: tuple[str, ...]
+) -> Insert:
+    # built once per shape, values bound at execution: building the statement (its
+    # "excluded" alias above all) cost more than running it on the proxy's cold path
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    built: Insert = statement.on_conflict_do_update(
         index_elements=list(keys), set_={c: statement.excluded[c] for c in update}
     )
-    await conn.execute(statement)
+    return built
