@@ -64,9 +64,10 @@ def _check_member_path(name: str) -> None:
 
 
 def _metadata_candidates(names: list[str], dist: DistFilename) -> list[str]:
+    # the cheap test first: wheels of big projects have thousands of members
     if dist.kind is DistKind.WHEEL:
-        return [n for n in names if _depth(n) == 2 and n.endswith(".dist-info/METADATA")]
-    return [n for n in names if _depth(n) == 2 and n.endswith("/PKG-INFO")]
+        return [n for n in names if n.endswith(".dist-info/METADATA") and _depth(n) == 2]
+    return [n for n in names if n.endswith("/PKG-INFO") and _depth(n) == 2]
 
 
 def _depth(name: str) -> int:
