@@ -25,6 +25,7 @@ class Target(NamedTuple):
     reference: str | None  # None: ``bound`` is an absolute value
     bound: float
     check: Callable[[float, float], bool]
+    suffix: str = ""  # measured under LABEL + suffix (e.g. "-json")
 
 
 LE, GE, LT, GT = operator.le, operator.ge, operator.lt, operator.gt
@@ -52,6 +53,7 @@ TARGETS: dict[str, tuple[str, list[Target]]] = {
             Target("S1 small page rps >= 10x proxpi", "s1", "rps", "proxpi", 10, GE),
             Target("S1big 3,000-file page rps >= 0.2x nginx", "s1big", "rps", "nginx", 0.2, GE),
             Target("S2 root page (HTML) <= 3 ms", "s2", "median_s", None, 0.003, LE),
+            Target("S2 root page (JSON) <= 3 ms", "s2", "median_s", None, 0.003, LE, "-json"),
             Target("S3 download MB/s >= 0.85x nginx", "s3", "MBps", "nginx", 0.85, GE),
             Target("S3 download MB/s > proxpi", "s3", "MBps", "proxpi", 1, GT),
             Target("S3 CPU/download < proxpi", "s3", "cpu_us_per_req", "proxpi", 1, LT),
@@ -88,7 +90,7 @@ def main(argv: list[str]) -> int:
     print("|---|---|---|---|---|")
     passed = 0
     for target in targets:
-        mine = med(target.scenario, me, target.metric)
+        mine = med(target.scenario, me + target.suffix, target.metric)
         theirs = (
             med(target.scenario, target.reference, target.metric)
             if target.reference
