@@ -81,12 +81,15 @@ class Ran:
         return self
 
 
-def run(command: Sequence[str], *, env: Mapping[str, str] | None = None) -> Ran:
+def run(
+    command: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> Ran:
     result = subprocess.run(
         list(command),
         capture_output=True,
         text=True,
         env=client_env(env),
+        cwd=cwd,
         timeout=CLIENT_TIMEOUT,
         check=False,
     )
