@@ -94,9 +94,16 @@ def _project(directory: Path, dependency: str, tool_section: str) -> None:
     )
 
 
-def _locked_packages(lock_file: Path) -> dict[str, dict[str, object]]:
+def _assert_locked(lock_file: Path, published: Locked) -> None:
+    """A 1.0 and B 1.1 are locked, with the sha256 of B 1.1's wheel (both tools write a
+    ``[[package]]`` table per project with a ``files`` list of file names and hashes)."""
     document = tomllib.loads(lock_file.read_text())
-    return {str(p["name"]): p for p in document["package"]}
+    packages = {str(p["name"]): p for p in document["package"]}
+    assert packages[published.a.name]["version"] == "1.0"
+    assert packages[published.b.name]["version"] == "1.1"
+    wheel = _wheel(published.b, "1.1")
+    entry = {"file": wheel, "hash": f"sha256:{published.hashes[wheel]}"}
+    assert entry in packages[published.b.name]["files"]
 
 
 def test_pdm_locks_from_bodega(server: Server, published: Locked, tmp_path: Path) -> None:
@@ -109,13 +116,7 @@ def test_pdm_locks_from_bodega(server: Server, published: Locked, tmp_path: Path
         f'[[tool.pdm.source]]\nname = "pypi"\nurl = "{server.url("/simple/")}"\n',
     )
     _run_in(project, [str(BIN / "pdm"), "lock"], tmp_path / "home").ok()
-    packages = _locked_packages(project / "pdm.lock")
-    assert packages[published.a.name]["version"] == "1.0"
-    assert packages[published.b.name]["version"] == "1.1"
-    b11 = published.hashes[_wheel(published.b, "1.1")]
-    files = packages[published.b.name]["files"]
-    assert isinstance(files, list)
-    assert {"file": _wheel(published.b, "1.1"), "hash": f"sha256:{b11}"} in files
+    _assert_locked(project / "pdm.lock", published)
 
 
 def test_poetry_locks_from_bodega(server: Server, published: Locked, tmp_path: Path) -> None:
@@ -129,10 +130,4 @@ def test_poetry_locks_from_bodega(server: Server, published: Locked, tmp_path: P
         'priority = "primary"\n',
     )
     _run_in(project, [str(BIN / "poetry"), "lock", "--no-interaction"], tmp_path / "home").ok()
-    packages = _locked_packages(project / "poetry.lock")
-    assert packages[published.a.name]["version"] == "1.0"
-    assert packages[published.b.name]["version"] == "1.1"
-    b11 = published.hashes[_wheel(published.b, "1.1")]
-    files = packages[published.b.name]["files"]
-    assert isinstance(files, list)
-    assert {"file": _wheel(published.b, "1.1"), "hash": f"sha256:{b11}"} in files
+    _assert_locked(project / "poetry.lock", published)
