@@ -51,6 +51,7 @@ class Switches:
     metadata_files: bool = True  # advertise and serve PEP 658 metadata
     wrong_hash: set[str] = field(default_factory=set)  # file names served with other bytes
     truncate: set[str] = field(default_factory=set)  # file names cut off half way
+    truncate_pages: bool = False  # project pages cut off half way (Content-Length says more)
 
 
 class FakeUpstream:
@@ -169,6 +170,13 @@ class FakeUpstream:
             content_type = JSON_TYPE if as_json else "text/html"
             return web.Response(body=body, content_type=content_type)
         body = self._json_page(project, entries) if as_json else self._html_page(entries)
+        if self.switches.truncate_pages:
+            response = web.StreamResponse(headers={"Content-Length": str(len(body))})
+            await response.prepare(request)
+            await response.write(body[: len(body) // 2])
+            assert request.transport is not None
+            request.transport.abort()
+            return response
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         if request.headers.get("If-None-Match") == etag:
             self.not_modified += 1

@@ -200,17 +200,6 @@ async def read_bounded(response: aiohttp.ClientResponse, max_bytes: int) -> byte
     declared = response.content_length
     if declared is not None and declared > max_bytes:
         raise UpstreamError(f"upstream page {_safe(str(response.url))} exceeds {max_bytes} bytes")
-    if declared is not None and not response.headers.get("Content-Encoding"):
-        # one read into a buffer of the announced size: no list of chunks plus a copy
-        try:
-            body = await response.content.readexactly(declared)
-        except asyncio.IncompleteReadError:
-            raise UpstreamError(f"upstream page {_safe(str(response.url))} was cut off") from None
-        if await response.content.read(1):
-            raise UpstreamError(
-                f"upstream page {_safe(str(response.url))} is longer than announced"
-            )
-        return body
     chunks = []
     size = 0
     async for chunk in response.content.iter_chunked(1 << 16):

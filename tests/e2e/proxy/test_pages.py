@@ -80,15 +80,18 @@ def test_stale_if_error(proxy: Server, upstream: FakeUpstream):
     proxy.cli("index", "set", "pypi", "--ttl", "0.2")
     publish(upstream, "sturdy", "1.0")
     good = page_json(proxy, "/pypi/simple/sturdy/")
-    for switch in ("status", "down", "malformed"):
+    for switch in ("status", "down", "malformed", "truncated"):
         if switch == "status":
             upstream.switches.status = 503
         elif switch == "down":
             upstream.switches.status = None
             upstream.switches.down = True
-        else:
+        elif switch == "malformed":
             upstream.switches.down = False
             upstream.switches.malformed = True
+        else:
+            upstream.switches.malformed = False
+            upstream.switches.truncate_pages = True
         time.sleep(0.4)
         assert page_json(proxy, "/pypi/simple/sturdy/") == good, switch
 
@@ -117,6 +120,20 @@ def test_unreachable_upstream_without_a_copy_is_a_502(proxy: Server, upstream: F
     response = clients.get(proxy.url("/pypi/simple/nothing-here/"))
     assert response.status == 502
     assert "upstream" in response.text
+
+
+def test_truncated_page_without_a_copy_is_a_502_and_nothing_is_kept(
+    proxy: Server, upstream: FakeUpstream
+):
+    publish(upstream, "halved", "1.0")
+    upstream.switches.truncate_pages = True
+    response = clients.get(proxy.url("/pypi/simple/halved/"), Accept=JSON)
+    assert response.status == 502
+    assert "upstream" in response.text
+    # retried (bounded), then given up: a later good answer is taken, not a half page
+    assert upstream.count("/simple/halved/") >= 2
+    upstream.switches.truncate_pages = False
+    assert [f["filename"] for f in page_json(proxy, "/pypi/simple/halved/")["files"]]
 
 
 def test_unknown_upstream_project_is_a_404(proxy: Server, upstream: FakeUpstream):
