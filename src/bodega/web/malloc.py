@@ -32,16 +32,20 @@ _SETTINGS = (
 )
 
 
-def tune() -> None:
-    """Apply the settings; call before threads start."""
+def tune() -> int:
+    """Apply the settings (call before threads start); returns how many were taken."""
     name = ctypes.util.find_library("c")
     if name is None:
-        return
+        return 0
     try:
         libc = ctypes.CDLL(name)
         mallopt = libc.mallopt
     except (OSError, AttributeError):
-        return  # not glibc (musl, macOS): its allocator keeps its defaults
+        return 0  # not glibc (musl, macOS): its allocator keeps its defaults
+    taken = 0
     for parameter, value in _SETTINGS:
-        if mallopt(parameter, value) != 1:
+        if mallopt(parameter, value) == 1:
+            taken += 1
+        else:
             log.debug("mallopt refused a setting", extra={"parameter": parameter})
+    return taken
