@@ -171,12 +171,7 @@ class FakeUpstream:
             return web.Response(body=body, content_type=content_type)
         body = self._json_page(project, entries) if as_json else self._html_page(entries)
         if self.switches.truncate_pages:
-            response = web.StreamResponse(headers={"Content-Length": str(len(body))})
-            await response.prepare(request)
-            await response.write(body[: len(body) // 2])
-            assert request.transport is not None
-            request.transport.abort()
-            return response
+            return await _cut_short(request, body)
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         if request.headers.get("If-None-Match") == etag:
             self.not_modified += 1
@@ -232,13 +227,18 @@ class FakeUpstream:
         if not wants_metadata and name in self.switches.wrong_hash:
             data = data[:-1] + bytes([data[-1] ^ 0xFF])
         if not wants_metadata and name in self.switches.truncate:
-            response = web.StreamResponse(headers={"Content-Length": str(len(data))})
-            await response.prepare(request)
-            await response.write(data[: len(data) // 2])
-            assert request.transport is not None
-            request.transport.abort()
-            return response
+            return await _cut_short(request, data)
         return web.Response(body=data, content_type="application/octet-stream")
+
+
+async def _cut_short(request: web.Request, data: bytes) -> web.StreamResponse:
+    """Announce all of ``data``, send half, and drop the connection."""
+    response = web.StreamResponse(headers={"Content-Length": str(len(data))})
+    await response.prepare(request)
+    await response.write(data[: len(data) // 2])
+    assert request.transport is not None
+    request.transport.abort()
+    return response
 
 
 def _wheel_metadata(data: bytes, filename: str) -> bytes | None:
