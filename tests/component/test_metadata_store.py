@@ -4,6 +4,7 @@ proxy caches, accounts - through the services that use them."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -127,6 +128,12 @@ async def test_proxy_cache_upserts(database: Database):
         assert (await proxy_cache.get_page(conn, "pypi", "demo")).status == 404
         record = await proxy_cache.get_file(conn, "pypi", "demo-1.0.tar.gz")
     assert (record.sha256, record.size, record.metadata_sha256) == ("s" * 64, 10, "m" * 64)
+    # the other order: metadata recorded after the file keeps the file's digest and size
+    async with database.write() as conn:
+        await proxy_cache.record_file(conn, replace(metadata_only, metadata_sha256="n" * 64))
+    async with database.read() as conn:
+        record = await proxy_cache.get_file(conn, "pypi", "demo-1.0.tar.gz")
+    assert (record.sha256, record.size, record.metadata_sha256) == ("s" * 64, 10, "n" * 64)
 
 
 async def test_accounts(database: Database, feed: ChangeFeed):

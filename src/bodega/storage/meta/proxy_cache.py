@@ -80,11 +80,8 @@ async def project_files(
 
 
 async def record_file(conn: AsyncConnection, record: ProxyFileRecord) -> None:
-    """Remember a stored file; keeps a metadata digest recorded earlier if this has none."""
-    existing = await get_file(conn, record.index_name, record.filename)
-    metadata_sha256 = record.metadata_sha256 or (existing.metadata_sha256 if existing else None)
-    sha256 = record.sha256 or (existing.sha256 if existing else None)
-    size = record.size if record.sha256 else (existing.size if existing else record.size)
+    """Remember a stored file (or only its metadata file: ``sha256`` None); what was
+    recorded earlier and this record leaves empty is kept."""
     await upsert(
         conn,
         proxy_files,
@@ -92,12 +89,13 @@ async def record_file(conn: AsyncConnection, record: ProxyFileRecord) -> None:
             "index_name": record.index_name,
             "filename": record.filename,
             "project": record.project,
-            "sha256": sha256,
-            "size": size,
-            "metadata_sha256": metadata_sha256,
+            "sha256": record.sha256,
+            "size": record.size if record.sha256 else None,
+            "metadata_sha256": record.metadata_sha256,
             "upstream_url": record.upstream_url,
             "cached_at": record.cached_at,
         },
         keys=("index_name", "filename"),
-        update=("sha256", "size", "metadata_sha256", "upstream_url", "cached_at"),
+        update=("upstream_url", "cached_at"),
+        keep=("sha256", "size", "metadata_sha256"),
     )
