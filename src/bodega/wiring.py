@@ -17,6 +17,7 @@ from bodega.indexes.proxy_stored import ProxyStored
 from bodega.indexes.registry import IndexFactory, IndexRegistry, build_all
 from bodega.services.accounts import Accounts
 from bodega.services.audit import AuditLog
+from bodega.services.batched_writes import BatchedWrites
 from bodega.services.changes import ChangeFeed, SerialHint
 from bodega.services.fetch import FileFetcher
 from bodega.services.index_admin import IndexAdmin
@@ -66,12 +67,18 @@ async def prepare_storage(settings: Settings) -> None:
 
 def index_validator(settings: Settings, db: Database) -> Callable[[list[IndexRecord]], None]:
     """Checks a set of index definitions by building them (no I/O happens)."""
-    factories = index_factories(settings, db, UpstreamClient(), HostedNames(db), ProxyStored(db))
+    factories = index_factories(
+        settings, db, UpstreamClient(), HostedNames(db), ProxyStored(db), BatchedWrites(db, _quiet)
+    )
 
     def validate(records: list[IndexRecord]) -> None:
         build_all(records, factories)
 
     return validate
+
+
+async def _quiet() -> None:
+    """Validation builds indexes that never write: there is no change to announce."""
 
 
 def index_factories(
@@ -80,6 +87,7 @@ def index_factories(
     client: UpstreamClient,
     names: HostedNames,
     stored: ProxyStored,
+    batched: BatchedWrites,
 ) -> dict[str, IndexFactory]:
     """How each kind of index is built from its stored definition."""
 
@@ -89,7 +97,14 @@ def index_factories(
     def proxy(record: IndexRecord, _resolve: Callable[[str], Index]) -> Index:
         config = ProxyConfig.from_mapping(record.config, settings.default_upstream)
         return ProxyIndex(
-            record.name, record.config, config, db, client, stored, offline=settings.offline
+            record.name,
+            record.config,
+            config,
+            db,
+            client,
+            stored,
+            batched,
+            offline=settings.offline,
         )
 
     def group(record: IndexRecord, resolve: Callable[[str], Index]) -> Index:
@@ -129,10 +144,11 @@ async def open_services(settings: Settings, *, follow_changes: bool) -> AsyncIte
         Timeouts(read=settings.upstream_timeout, retries=settings.upstream_retries)
     )
     names, stored = HostedNames(db), ProxyStored(db)
+    batched = BatchedWrites(db, feed.committed)
     limits = ArchiveLimits()
-    fetcher = FileFetcher(client, blobs, db, feed, limits, stored)
+    fetcher = FileFetcher(client, blobs, db, batched, limits, stored)
     feed.subscribe(_forgetting(names, stored, fetcher.node))
-    registry = IndexRegistry(db, index_factories(settings, db, client, names, stored))
+    registry = IndexRegistry(db, index_factories(settings, db, client, names, stored, batched))
     await client.start()
     try:
         await registry.reload()
@@ -157,6 +173,7 @@ async def open_services(settings: Settings, *, follow_changes: bool) -> AsyncIte
         await feed.stop()
         await fetcher.close()
         await registry.close()
+        await batched.close()
         await client.close()
         hint.close()
         await db.close()

@@ -32,6 +32,7 @@ from bodega.domain.filenames import parse_filename
 from bodega.domain.model import ProjectFile, ProjectList, ProjectPage
 from bodega.indexes.base import UNKNOWN_DIGEST, FileSource, RemoteFile, StoredFile, file_url
 from bodega.indexes.proxy_stored import ProxyStored
+from bodega.services.batched_writes import BatchedWrites
 from bodega.simple import json as simple_json
 from bodega.simple.parse import parse_project_list, parse_project_page
 from bodega.storage.meta import proxy_cache
@@ -104,6 +105,7 @@ class ProxyIndex:
         db: Database,
         client: UpstreamClient,
         stored: ProxyStored,
+        batched: BatchedWrites,
         *,
         offline: bool,
     ) -> None:
@@ -112,6 +114,7 @@ class ProxyIndex:
         self.settings = settings
         self._db = db
         self._stored = stored
+        self._batched = batched
         # writes of refreshed pages to the store, done after the request got its answer
         self._writes: set[asyncio.Task[None]] = set()
         self._client = client
@@ -333,12 +336,14 @@ class ProxyIndex:
             last_modified=cached.last_modified,
             fetched_at=datetime.fromtimestamp(cached.fetched_at, UTC),
         )
-        async with self._db.write() as conn:
-            await proxy_cache.put_page(conn, record)
+        await self._batched.run(lambda conn: proxy_cache.put_page(conn, record), announce=False)
 
     async def _touch(self, project: str, now: float) -> None:
-        async with self._db.write() as conn:
-            await proxy_cache.touch_page(conn, self.name, project, datetime.fromtimestamp(now, UTC))
+        fetched_at = datetime.fromtimestamp(now, UTC)
+        await self._batched.run(
+            lambda conn: proxy_cache.touch_page(conn, self.name, project, fetched_at),
+            announce=False,
+        )
 
     def _remaining(self, cached: _Cached, ttl: float) -> float:
         # a floor, so a page past its time is not re-rendered on every request while the

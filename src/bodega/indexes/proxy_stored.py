@@ -10,6 +10,7 @@ other processes arrive through the change feed (wiring.py connects ``forget``).
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import replace
 
 from bodega.storage.meta import proxy_cache
 from bodega.storage.meta.database import Database
@@ -41,10 +42,21 @@ class ProxyStored:
         self._keep((index_name, project), {})
 
     def remember(self, record: ProxyFileRecord) -> None:
-        """Add what this process just stored (only to a project already loaded)."""
+        """Add what this process just stored (only to a project already loaded); what the
+        record leaves empty (the file of a metadata-only record, say) is kept, as in the
+        store (``proxy_cache.record_file``)."""
         records = self._projects.get((record.index_name, record.project))
-        if records is not None:
-            records[record.filename] = record
+        if records is None:
+            return
+        known = records.get(record.filename)
+        if known is not None:
+            record = replace(
+                record,
+                sha256=record.sha256 or known.sha256,
+                size=record.size if record.sha256 else known.size,
+                metadata_sha256=record.metadata_sha256 or known.metadata_sha256,
+            )
+        records[record.filename] = record
 
     def forget(self, index_name: str | None, project: str | None) -> None:
         if index_name is None or project is None:

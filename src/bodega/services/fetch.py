@@ -24,13 +24,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bodega.domain.archives import ArchiveLimits, read_core_metadata
 from bodega.domain.digests import Digests
 from bodega.domain.errors import BodegaError, DigestMismatch, FileNotFound, UpstreamError
 from bodega.domain.filenames import DistKind, parse_filename
 from bodega.indexes.base import RemoteFile, StoredFile
 from bodega.indexes.proxy_stored import ProxyStored
-from bodega.services.changes import ChangeFeed
+from bodega.services.batched_writes import BatchedWrites
 from bodega.storage.blobs.base import BlobStore, StagedBlob
 from bodega.storage.meta import changes, proxy_cache
 from bodega.storage.meta.database import Database
@@ -129,14 +131,14 @@ class FileFetcher:
         client: UpstreamClient,
         blobs: BlobStore,
         db: Database,
-        feed: ChangeFeed,
+        writes: BatchedWrites,
         limits: ArchiveLimits,
         stored: ProxyStored,
     ) -> None:
         self._client = client
         self._blobs = blobs
         self._db = db
-        self._feed = feed
+        self._writes = writes
         self._limits = limits
         self._cache = stored
         # names this process in the change log, so it can tell its own fetches (already
@@ -184,8 +186,7 @@ class FileFetcher:
                 digests = await self._receive(download, upstream)
                 # verified: let the waiting clients have the rest while it is stored
                 await download._advance(digests.size, verified=True)
-                metadata = await self._extract_metadata(download)
-                metadata_sha256 = await self._store(download, digests, metadata)
+                metadata_sha256 = await self._store(download, digests, upstream)
                 download.stored = StoredFile(
                     remote.filename, remote.project, digests.sha256, digests.size, metadata_sha256
                 )
@@ -197,7 +198,6 @@ class FileFetcher:
                 log.exception("download of %s failed", remote.filename)
             if isinstance(exc, asyncio.CancelledError):
                 raise
-        await self._feed.committed()
 
     async def _receive(self, download: Download, upstream: Upstream) -> Digests:
         remote = download.remote
@@ -216,6 +216,16 @@ class FileFetcher:
         digests = await staged.finish()
         _verify(remote, digests, {name: h.hexdigest() for name, h in extra.items()})
         return digests
+
+    async def _known_metadata(self, remote: RemoteFile, upstream: Upstream) -> str | None:
+        """The stored metadata file of ``remote`` if there is one already (installers ask
+        for it before the file) or one is being fetched; else None."""
+        key = (remote.index_name, remote.filename)
+        if key in self._metadata:
+            with contextlib.suppress(Exception):  # then it is read from the wheel
+                return await self.metadata(remote, upstream)
+        known = (await self._cache.project(remote.index_name, remote.project)).get(remote.filename)
+        return known.metadata_sha256 if known is not None else None
 
     async def _extract_metadata(self, download: Download) -> bytes | None:
         try:
@@ -237,26 +247,40 @@ class FileFetcher:
             return None
         return data
 
-    async def _store(
-        self, download: Download, digests: Digests, metadata: bytes | None
-    ) -> str | None:
-        """Commit the blobs and record them in one transaction (see storage/meta/locks.py);
-        return the metadata blob's sha256."""
+    async def _store(self, download: Download, digests: Digests, upstream: Upstream) -> str | None:
+        """Commit the blobs and record them in one transaction (see storage/meta/locks.py),
+        shared with other bookkeeping writes; return the metadata blob's sha256."""
         remote = download.remote
-        async with self._db.write() as conn:
+        metadata_sha256 = await self._known_metadata(remote, upstream)
+        # reading the wheel's metadata costs more than the rest of the bookkeeping: only
+        # when the metadata file was not fetched already
+        metadata = None if metadata_sha256 else await self._extract_metadata(download)
+        offered = remote.core_metadata
+        if metadata is not None and offered is not None and _mismatch(metadata, offered):
+            # the upstream's metadata file is not the wheel's: serve the one its page
+            # advertises (installers check it against that digest)
+            metadata = None
+            with contextlib.suppress(Exception):
+                metadata_sha256 = await self.metadata(remote, upstream)
+        record = ProxyFileRecord(
+            index_name=remote.index_name,
+            filename=remote.filename,
+            project=remote.project,
+            sha256=digests.sha256,
+            size=digests.size,
+            metadata_sha256=metadata_sha256,
+            upstream_url=remote.url,
+            cached_at=datetime.now(UTC),
+        )
+
+        async def work(conn: AsyncConnection) -> None:
+            nonlocal record
             await lock_blobs(conn, [digests.sha256])
             await self._blobs.commit(download.staged, digests.sha256)
-            metadata_sha256 = await self._blobs.put_bytes(metadata) if metadata else None
-            record = ProxyFileRecord(
-                index_name=remote.index_name,
-                filename=remote.filename,
-                project=remote.project,
-                sha256=digests.sha256,
-                size=digests.size,
-                metadata_sha256=metadata_sha256,
-                upstream_url=remote.url,
-                cached_at=datetime.now(UTC),
-            )
+            if metadata:
+                record = dataclasses.replace(
+                    record, metadata_sha256=await self._blobs.put_bytes(metadata)
+                )
             await proxy_cache.record_file(conn, record)
             await changes.append(
                 conn,
@@ -270,8 +294,10 @@ class FileFetcher:
                     "node": self.node,
                 },
             )
+
+        await self._writes.run(work, announce=True)
         self._cache.remember(record)
-        return metadata_sha256
+        return record.metadata_sha256
 
     @contextlib.asynccontextmanager
     async def _host_lock(self, remote: RemoteFile) -> AsyncIterator[StoredFile | None]:
@@ -323,15 +349,9 @@ class FileFetcher:
         url = remote.url + ".metadata"
         async with self._client.stream(upstream, url) as response:
             data = await read_bounded(response, _MAX_METADATA)
-        expected = remote.core_metadata or {}
-        for name, value in expected.items():
-            if name in hashlib.algorithms_available:
-                actual = hashlib.new(name, data).hexdigest()
-                if not hmac.compare_digest(actual, value):
-                    raise DigestMismatch(
-                        f"upstream metadata of {remote.filename} has {name} {actual}, "
-                        f"its page says {value}"
-                    )
+        mismatch = _mismatch(data, remote.core_metadata or {})
+        if mismatch is not None:
+            raise DigestMismatch(f"upstream metadata of {remote.filename} {mismatch}")
         sha256 = await self._blobs.put_bytes(data)
         record = ProxyFileRecord(
             index_name=remote.index_name,
@@ -343,8 +363,7 @@ class FileFetcher:
             upstream_url=remote.url,
             cached_at=datetime.now(UTC),
         )
-        merged = dataclasses.replace(known, metadata_sha256=sha256) if known else record
-        self._cache.remember(merged)
+        self._cache.remember(record)
         # recorded after the answer: the blob is stored, and this process knows it
         task = asyncio.create_task(self._record_metadata(record))
         self._tasks.add(task)
@@ -352,10 +371,12 @@ class FileFetcher:
         return sha256
 
     async def _record_metadata(self, record: ProxyFileRecord) -> None:
+        async def work(conn: AsyncConnection) -> None:
+            await lock_blobs(conn, [record.metadata_sha256 or ""])
+            await proxy_cache.record_file(conn, record)
+
         try:
-            async with self._db.write() as conn:
-                await lock_blobs(conn, [record.metadata_sha256 or ""])
-                await proxy_cache.record_file(conn, record)
+            await self._writes.run(work, announce=False)
         except Exception:
             log.exception("recording the metadata of %s failed", record.filename)
 
@@ -379,6 +400,17 @@ async def _lock_file(path: Path) -> tuple[int, bool]:
         if same:
             return fd, waited
         os.close(fd)
+
+
+def _mismatch(data: bytes, expected: Mapping[str, str]) -> str | None:
+    """How ``data`` differs from the digests in ``expected`` (None: it matches every one
+    that can be computed here)."""
+    for name, value in expected.items():
+        if name in hashlib.algorithms_available:
+            actual = hashlib.new(name, data).hexdigest()
+            if not hmac.compare_digest(actual, value.lower()):
+                return f"has {name} {actual}, its page says {value}"
+    return None
 
 
 def _extra_hashers(hashes: Mapping[str, str]) -> dict[str, Any]:

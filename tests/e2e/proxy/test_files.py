@@ -111,6 +111,54 @@ def test_metadata_is_proxied_when_the_upstream_offers_it(proxy: Server, upstream
     assert upstream.count(f"/files/{wheel.filename}.metadata") == 1
 
 
+def wait_until_stored(server: Server, project: str, filename: str, index: str = "pypi") -> None:
+    """The client has the last bytes once they are verified; storing them completes just
+    after: wait for the page to show the stored file's metadata."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        page = json.loads(clients.get(server.url(f"/{index}/simple/{project}/"), Accept=JSON).body)
+        (entry,) = [f for f in page["files"] if f["filename"] == filename]
+        if entry.get("core-metadata"):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{filename} was not stored")
+
+
+def test_metadata_fetched_before_the_wheel_is_kept_with_it(proxy: Server, upstream: FakeUpstream):
+    # what installers do: the metadata file, then the wheel
+    wheel = publish(upstream, "ordered", "1.0", requires_dist=("ham>=1",))
+    url = file_url(proxy, "ordered", wheel.filename)
+    assert clients.get(url + ".metadata").body == wheel.metadata
+    assert clients.get(url).body == wheel.data
+    wait_until_stored(proxy, "ordered", wheel.filename)
+    upstream.switches.down = True
+    assert clients.get(url + ".metadata").body == wheel.metadata
+    assert clients.get(url).body == wheel.data
+    assert upstream.count(f"/files/{wheel.filename}.metadata") == 1
+
+
+def test_served_metadata_is_the_one_the_page_advertises(proxy: Server, upstream: FakeUpstream):
+    # an upstream whose metadata file differs from the wheel's METADATA (it may rewrite
+    # it): the page advertises the upstream's digest, so that is the file to serve, also
+    # once the wheel (fetched first here) is stored
+    wheel = publish(upstream, "rewritten", "1.0")
+    assert wheel.metadata is not None
+    wheel.metadata += b"X-Rewritten: by the upstream\n"
+    url = file_url(proxy, "rewritten", wheel.filename)
+    assert clients.get(url).body == wheel.data
+    # the page advertises the upstream's metadata whether the wheel is stored or not:
+    # wait for its blob, then for the record committed with it
+    blob = proxy.blob_dir / "sha256" / wheel.sha256[:2] / wheel.sha256[2:4] / wheel.sha256
+    deadline = time.monotonic() + 5
+    while not blob.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    upstream.switches.down = True
+    metadata = clients.get(url + ".metadata")
+    assert metadata.status == 200
+    assert metadata.body == wheel.metadata
+
+
 def test_metadata_is_extracted_from_the_stored_wheel_otherwise(
     proxy: Server, upstream: FakeUpstream
 ):

@@ -1,0 +1,105 @@
+"""Bookkeeping writes committed together: fewer transactions, and one failure stays one."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bodega.services.batched_writes import BatchedWrites
+from bodega.services.index_admin import IndexAdmin
+from bodega.storage.meta import proxy_cache
+from bodega.storage.meta.database import Database
+from bodega.storage.meta.records import ProxyPageRecord
+from tests.component.test_metadata_store import no_validation
+
+
+def _page(project: str) -> ProxyPageRecord:
+    return ProxyPageRecord("pypi", project, 404, None, None, None, datetime.now(UTC))
+
+
+class Announcements:
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def __call__(self) -> None:
+        self.count += 1
+
+
+@pytest.fixture
+async def store(database: Database) -> Database:
+    await IndexAdmin(database, no_validation).ensure_defaults()
+    return database
+
+
+async def _stored_pages(db: Database) -> set[str]:
+    async with db.read() as conn:
+        rows = await conn.execute(text("SELECT project FROM proxy_pages"))
+        return {row[0] for row in rows}
+
+
+async def test_concurrent_writes_share_transactions(store: Database):
+    commits: list[object] = []
+    event.listen(store.engine.sync_engine, "commit", commits.append)
+    announced = Announcements()
+    batched = BatchedWrites(store, announced)
+    projects = [f"p{i}" for i in range(40)]
+
+    def put(project: str):
+        return lambda conn: proxy_cache.put_page(conn, _page(project))
+
+    await asyncio.gather(*(batched.run(put(p), announce=False) for p in projects))
+    assert await _stored_pages(store) == set(projects)
+    # the first write goes alone, the 39 queued meanwhile go together
+    assert len(commits) <= 2
+    assert announced.count == 0
+    await batched.run(put("one-more"), announce=True)
+    assert announced.count == 1
+
+
+async def test_a_failing_write_fails_alone(store: Database):
+    announced = Announcements()
+    batched = BatchedWrites(store, announced)
+
+    async def broken(conn: AsyncConnection) -> None:
+        await proxy_cache.put_page(conn, _page("broken"))
+        await conn.execute(text("SELECT * FROM no_such_table"))
+
+    def good(project: str):
+        return lambda conn: proxy_cache.put_page(conn, _page(project))
+
+    results = await asyncio.gather(
+        batched.run(good("a"), announce=True),
+        batched.run(good("b"), announce=False),
+        batched.run(broken, announce=False),
+        batched.run(good("c"), announce=False),
+        return_exceptions=True,
+    )
+    assert results[:2] + results[3:] == [None, None, None]
+    assert isinstance(results[2], Exception)
+    # the others were committed; the broken one's transaction was rolled back
+    assert await _stored_pages(store) == {"a", "b", "c"}
+    assert announced.count == 1
+
+
+async def test_a_caller_that_goes_away_does_not_undo_its_write(store: Database):
+    batched = BatchedWrites(store, Announcements())
+    blocker = asyncio.Event()
+
+    async def slow(conn: AsyncConnection) -> None:
+        await blocker.wait()
+        await proxy_cache.put_page(conn, _page("slow"))
+
+    first = asyncio.ensure_future(batched.run(slow, announce=False))
+    queued = asyncio.ensure_future(
+        batched.run(lambda conn: proxy_cache.put_page(conn, _page("queued")), announce=False)
+    )
+    await asyncio.sleep(0.05)
+    queued.cancel()
+    blocker.set()
+    await first
+    await batched.close()
+    assert await _stored_pages(store) == {"slow", "queued"}
