@@ -16,7 +16,7 @@ from typing import Protocol
 
 from bodega.domain.digests import Digests, DigestWriter
 
-_FLUSH_AT = 128 << 10
+_FLUSH_AT = 256 << 10
 
 
 class StagedBlob:
@@ -37,7 +37,7 @@ class StagedBlob:
         return self._digests.size + self._pending_size
 
     async def write(self, chunk: bytes) -> None:
-        """Append a chunk; disk writes and hashing happen in a thread, 128 KiB at a time."""
+        """Append a chunk; disk writes and hashing happen in a thread, 256 KiB at a time."""
         self._pending.append(chunk)
         self._pending_size += len(chunk)
         if self._pending_size >= _FLUSH_AT:
@@ -51,6 +51,10 @@ class StagedBlob:
         if chunks:
             await asyncio.to_thread(self._write_sync, chunks)
 
+    def write_sync(self, data: bytes) -> None:
+        """Append bytes, blocking (for callers already in a thread)."""
+        self._write_sync([data])
+
     def _write_sync(self, chunks: list[bytes]) -> None:
         for chunk in chunks:
             self._digests.update(chunk)
@@ -59,17 +63,20 @@ class StagedBlob:
         self.flushed += sum(len(chunk) for chunk in chunks)
 
     async def finish(self) -> Digests:
-        """Write what is buffered, make it durable, and return the file's digests."""
+        """Write what is buffered and return the file's digests. The bytes are readable
+        at ``path`` from then on; they are made durable when the blob is committed."""
         if self._finished is None:
             await self._flush()
-            await asyncio.to_thread(self._sync_and_close)
             self._finished = self._digests.result()
         return self._finished
 
-    def _sync_and_close(self) -> None:
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
+    def sync_and_close(self) -> None:
+        """Make the bytes durable and close the file (blocking: the blob store calls it
+        from its thread, with the rest of the commit)."""
+        if not self._file.closed:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
 
     def discard(self) -> None:
         """Forget the staged bytes (idempotent)."""

@@ -27,16 +27,18 @@ class FsBlobStore:
 
     async def commit(self, staged: StagedBlob, sha256: str) -> None:
         await staged.finish()
-        await asyncio.to_thread(self._commit_sync, staged.path, sha256)
+        await asyncio.to_thread(self._commit_sync, staged, sha256)
 
-    def _commit_sync(self, staged_path: Path, sha256: str) -> None:
+    def _commit_sync(self, staged: StagedBlob, sha256: str) -> None:
+        # one trip to a thread for all of it: a hand-off costs more than these calls
         final = self._path(sha256)
         if final.exists():
-            staged_path.unlink(missing_ok=True)
+            staged.discard()
             return
+        staged.sync_and_close()
         final.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(staged_path, 0o644)
-        os.replace(staged_path, final)
+        os.chmod(staged.path, 0o644)
+        os.replace(staged.path, final)
         _fsync_dir(final.parent)
 
     async def put_bytes(self, data: bytes) -> str:
@@ -45,11 +47,14 @@ class FsBlobStore:
             return sha256
         staged = self.staging.new()
         try:
-            await staged.write(data)
-            await self.commit(staged, sha256)
+            await asyncio.to_thread(self._put_sync, staged, data, sha256)
         finally:
             staged.discard()
         return sha256
+
+    def _put_sync(self, staged: StagedBlob, data: bytes, sha256: str) -> None:
+        staged.write_sync(data)
+        self._commit_sync(staged, sha256)
 
     async def exists(self, sha256: str) -> bool:
         return self._path(sha256).is_file()
