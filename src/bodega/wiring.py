@@ -129,6 +129,9 @@ def _forgetting(
                 stored.forget(None, None)
             elif change.action == "proxy-fetch" and change.detail.get("node") != node:
                 stored.forget(change.index_name, change.project)
+                if change.index_name and change.project:
+                    # a file is stored only after its page was
+                    stored.page_stored(change.index_name, change.project)
 
     return listener
 

@@ -1,9 +1,11 @@
-"""In-memory knowledge of the store (hosted names): loaded once, dropped when told."""
+"""In-memory knowledge of the store (hosted names, stored proxy pages): loaded once,
+kept up to date by this process, dropped when told."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +15,14 @@ from sqlalchemy import event
 
 from bodega.domain.archives import ArchiveLimits
 from bodega.indexes.hosted_names import HostedNames
+from bodega.indexes.proxy_stored import ProxyStored
 from bodega.services.changes import ChangeFeed, SerialHint
 from bodega.services.index_admin import IndexAdmin
 from bodega.services.publish import Publisher, UploadForm
 from bodega.storage.blobs.fs import FsBlobStore
+from bodega.storage.meta import proxy_cache
 from bodega.storage.meta.database import Database
+from bodega.storage.meta.records import ProxyPageRecord
 from tests.component.test_metadata_store import ALICE, no_validation
 from tests.support.dists import Dist, wheel_bytes, wheel_name
 
@@ -78,3 +83,18 @@ async def test_hosted_names_forgotten_while_loading_are_read_again(
     await _publish(database, tmp_path, Dist("late", "1.0"))
     # the set of the load that was in flight was not kept: the store is read again
     assert await names.holds("local", NormalizedName("late"))
+
+
+async def test_pages_stored_while_the_set_is_read_are_known(database: Database):
+    await IndexAdmin(database, no_validation).ensure_defaults()
+    async with database.write() as conn:
+        await proxy_cache.put_page(
+            conn, ProxyPageRecord("pypi", "old", 404, None, None, None, datetime.now(UTC))
+        )
+    stored = ProxyStored(database)
+    reading = asyncio.ensure_future(stored.has_page("pypi", "old"))
+    await asyncio.sleep(0)  # the read has started
+    stored.page_stored("pypi", "new")  # this process stored it meanwhile
+    assert await reading
+    assert await stored.has_page("pypi", "new")
+    assert not await stored.has_page("pypi", "never")

@@ -201,7 +201,15 @@ class ProxyIndex:
             )
         refresh = self._refresh_task(project, cached)
         if cached is None:
-            return await asyncio.shield(refresh)
+            try:
+                return await asyncio.shield(refresh)
+            except UpstreamError as exc:
+                # another process may have stored a copy this one has not heard of
+                cached = await self._load(project, unknown_too=True)
+                if cached is None:
+                    raise
+                log.warning("upstream failed; serving stale copy", extra=self._log(project, exc))
+                return cached
         try:
             return await asyncio.wait_for(asyncio.shield(refresh), self.settings.refresh_timeout)
         except TimeoutError:
@@ -297,7 +305,16 @@ class ProxyIndex:
         assert cached.page is not None
         return simple_json.render_project(cached.page, "")
 
-    async def _load(self, project: str) -> _Cached | None:
+    async def _load(self, project: str, *, unknown_too: bool = False) -> _Cached | None:
+        """The stored page, if there is one. Unless ``unknown_too`` (or the server runs
+        offline: other processes' pages are all there is), a page this process does not
+        know to be stored is not looked for."""
+        if not (unknown_too or self._offline) and not await self._stored.has_page(
+            self.name, project
+        ):
+            if project != _ROOT:
+                self._stored.nothing_yet(self.name, project)
+            return None
         async with self._db.read() as conn:
             record = await proxy_cache.get_page(conn, self.name, project)
         if record is None:
@@ -337,6 +354,7 @@ class ProxyIndex:
             fetched_at=datetime.fromtimestamp(cached.fetched_at, UTC),
         )
         await self._batched.run(lambda conn: proxy_cache.put_page(conn, record), announce=False)
+        self._stored.page_stored(self.name, project)
 
     async def _touch(self, project: str, now: float) -> None:
         fetched_at = datetime.fromtimestamp(now, UTC)

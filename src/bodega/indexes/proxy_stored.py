@@ -5,6 +5,10 @@ extracted) and every file it resolves (stored, or still upstream?); going to the
 database each time would put round trips on the path of every cold request. A project's
 records are loaded on first use; the fetcher adds what it stores, and records stored by
 other processes arrive through the change feed (wiring.py connects ``forget``).
+
+It also knows which pages each proxy has stored, so that a project never asked for
+costs no read of the store. Pages stored by other processes are not announced: a
+process that does not know of one asks the upstream (and the store, if that fails).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import replace
 
+from bodega.indexes.name_sets import NameSets
 from bodega.storage.meta import proxy_cache
 from bodega.storage.meta.database import Database
 from bodega.storage.meta.records import ProxyFileRecord
@@ -23,6 +28,19 @@ class ProxyStored:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._projects: OrderedDict[tuple[str, str], dict[str, ProxyFileRecord]] = OrderedDict()
+        self._pages = NameSets(self._page_projects)
+
+    async def has_page(self, index_name: str, project: str) -> bool:
+        """Whether a page of ``project`` ("" for the root list) is stored, as far as this
+        process knows."""
+        return await self._pages.contains(index_name, project)
+
+    def page_stored(self, index_name: str, project: str) -> None:
+        self._pages.add(index_name, project)
+
+    async def _page_projects(self, index_name: str) -> list[str]:
+        async with self._db.read() as conn:
+            return await proxy_cache.page_projects(conn, index_name)
 
     async def project(self, index_name: str, project: str) -> dict[str, ProxyFileRecord]:
         """The stored records of a project, by file name."""
@@ -61,6 +79,7 @@ class ProxyStored:
     def forget(self, index_name: str | None, project: str | None) -> None:
         if index_name is None or project is None:
             self._projects.clear()
+            self._pages.forget(index_name)
         else:
             self._projects.pop((index_name, project), None)
 

@@ -165,6 +165,39 @@ def test_offline_mode_serves_only_the_cache(upstream: FakeUpstream, proxy: Serve
     assert sum(upstream.requests.values()) == before
 
 
+def test_a_restarted_server_serves_stored_pages_when_the_upstream_fails(
+    upstream: FakeUpstream, proxy: Server, start_bodega
+):
+    publish(upstream, "durable", "1.0")
+    before = page_json(proxy, "/pypi/simple/durable/")
+    proxy.stop()
+    upstream.switches.down = True
+    again = start_bodega(env={"PIP_INDEX_URL": upstream.url}, data_dir=proxy.data_dir)
+    assert page_json(again, "/pypi/simple/durable/") == before
+
+
+def test_a_page_another_process_stored_is_served_when_the_upstream_fails(
+    upstream: FakeUpstream, proxy: Server, start_bodega
+):
+    # two servers on one data directory (as worker processes are): the second one has
+    # read what was stored before the first one stored "shared"
+    sibling = start_bodega(env={"PIP_INDEX_URL": upstream.url}, data_dir=proxy.data_dir)
+    publish(upstream, "early", "1.0")
+    publish(upstream, "shared", "1.0")
+    page_json(sibling, "/pypi/simple/early/")
+    stored = page_json(proxy, "/pypi/simple/shared/")
+    upstream.switches.down = True
+    # the first server stores its page just after answering
+    deadline = time.monotonic() + 5
+    while True:
+        response = clients.get(sibling.url("/pypi/simple/shared/"), Accept=JSON)
+        if response.status == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert response.status == 200, response.text
+    assert json.loads(response.body) == stored
+
+
 def test_a_big_root_page_arrives_whole_in_every_form(proxy: Server, upstream: FakeUpstream):
     publish(upstream, "alpha", "1.0")
     # tens of thousands of names, out of order, some repeated or not in normal form

@@ -34,6 +34,12 @@ async def get_page(conn: AsyncConnection, index_name: str, project: str) -> Prox
     return _page(row) if row else None
 
 
+async def page_projects(conn: AsyncConnection, index_name: str) -> list[str]:
+    """The projects (and "" for the root list) a proxy index has a stored page of."""
+    query = select(proxy_pages.c.project).where(proxy_pages.c.index_name == index_name)
+    return list((await conn.execute(query)).scalars())
+
+
 async def put_page(conn: AsyncConnection, record: ProxyPageRecord) -> None:
     await upsert(
         conn,
