@@ -41,10 +41,24 @@ from bodega.storage.meta.records import ProxyFileRecord
 from bodega.upstream.client import Upstream, UpstreamClient, read_bounded
 
 log = logging.getLogger(__name__)
-_CHUNK = 1 << 16
 _READ = 1 << 16
 _MAX_METADATA = 16 << 20
 _LOCK_POLL = 0.1
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MetadataFile:
+    """A PEP 658 metadata file: its bytes while it is being stored, then None (read it
+    from the blob store)."""
+
+    sha256: str
+    data: bytes | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _MetadataFetch:
+    verified: asyncio.Future[MetadataFile]
+    task: asyncio.Task[str]
 
 
 class Download:
@@ -97,6 +111,32 @@ class Download:
                 return self.visible, True, self.error
             return self.visible, self.verified, None
 
+    async def send(self, transport: asyncio.WriteTransport) -> bool:
+        """Send the file's bytes to ``transport`` as they arrive, with sendfile from the
+        staged file (no copy through Python, no thread); raises the download's error.
+
+        Returns False, having sent nothing, when the staged file is gone (the download
+        ended before this reader came: the caller sends the stored blob).
+        """
+        try:
+            # opening a just-created local file does not block
+            handle = open(self.staged.path, "rb")  # noqa: SIM115, ASYNC230
+        except FileNotFoundError:
+            return False
+        loop = asyncio.get_running_loop()
+        with handle:
+            # the staged file keeps its inode when it is committed: this handle stays good
+            position = 0
+            while True:
+                limit, done, error = await self._next(position)
+                if error is not None:
+                    raise error
+                if limit > position:
+                    await loop.sendfile(transport, handle, position, limit - position)
+                    position = limit
+                if done:
+                    return True
+
     async def chunks(self, blobs: BlobStore) -> AsyncIterator[bytes]:
         """The file's bytes as they arrive; raises the download's error at the end."""
         try:
@@ -146,7 +186,7 @@ class FileFetcher:
         self.node = secrets.token_hex(8)
         self._downloads: dict[tuple[str, str], Download] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._metadata: dict[tuple[str, str], asyncio.Task[str]] = {}
+        self._metadata: dict[tuple[str, str], _MetadataFetch] = {}
 
     def download(self, remote: RemoteFile, upstream: Upstream) -> Download:
         """The running download of ``remote``, started now if there is none."""
@@ -168,9 +208,10 @@ class FileFetcher:
             del self._downloads[key]
 
     async def close(self) -> None:
-        for task in [*self._tasks, *self._metadata.values()]:
+        tasks = [*self._tasks, *(fetch.task for fetch in self._metadata.values())]
+        for task in tasks:
             task.cancel()
-        for task in [*self._tasks, *self._metadata.values()]:
+        for task in tasks:
             with contextlib.suppress(BaseException):
                 await task
 
@@ -205,7 +246,7 @@ class FileFetcher:
         extra = _extra_hashers(remote.hashes)
         async with self._client.stream(upstream, remote.url) as response:
             try:
-                async for chunk in response.content.iter_chunked(_CHUNK):
+                async for chunk in response.content.iter_any():
                     await staged.write(chunk)
                     for hasher in extra.values():
                         hasher.update(chunk)
@@ -217,13 +258,13 @@ class FileFetcher:
         _verify(remote, digests, {name: h.hexdigest() for name, h in extra.items()})
         return digests
 
-    async def _known_metadata(self, remote: RemoteFile, upstream: Upstream) -> str | None:
+    async def _known_metadata(self, remote: RemoteFile) -> str | None:
         """The stored metadata file of ``remote`` if there is one already (installers ask
         for it before the file) or one is being fetched; else None."""
-        key = (remote.index_name, remote.filename)
-        if key in self._metadata:
+        fetch = self._metadata.get((remote.index_name, remote.filename))
+        if fetch is not None:
             with contextlib.suppress(Exception):  # then it is read from the wheel
-                return await self.metadata(remote, upstream)
+                return await asyncio.shield(fetch.task)
         known = (await self._cache.project(remote.index_name, remote.project)).get(remote.filename)
         return known.metadata_sha256 if known is not None else None
 
@@ -251,7 +292,7 @@ class FileFetcher:
         """Commit the blobs and record them in one transaction (see storage/meta/locks.py),
         shared with other bookkeeping writes; return the metadata blob's sha256."""
         remote = download.remote
-        metadata_sha256 = await self._known_metadata(remote, upstream)
+        metadata_sha256 = await self._known_metadata(remote)
         # reading the wheel's metadata costs more than the rest of the bookkeeping: only
         # when the metadata file was not fetched already
         metadata = None if metadata_sha256 else await self._extract_metadata(download)
@@ -261,7 +302,8 @@ class FileFetcher:
             # advertises (installers check it against that digest)
             metadata = None
             with contextlib.suppress(Exception):
-                metadata_sha256 = await self.metadata(remote, upstream)
+                await self.metadata(remote, upstream)
+                metadata_sha256 = await self._known_metadata(remote)
         record = ProxyFileRecord(
             index_name=remote.index_name,
             filename=remote.filename,
@@ -325,8 +367,9 @@ class FileFetcher:
             remote.filename, remote.project, record.sha256, record.size or 0, record.metadata_sha256
         )
 
-    async def metadata(self, remote: RemoteFile, upstream: Upstream) -> str:
-        """The sha256 of the stored PEP 658 metadata of ``remote``, fetched once.
+    async def metadata(self, remote: RemoteFile, upstream: Upstream) -> MetadataFile:
+        """The PEP 658 metadata of ``remote``: fetched once, and answered as soon as it
+        matches the upstream's digest (it is stored meanwhile).
 
         Raises:
             FileNotFound: the upstream offers no metadata file for it.
@@ -334,25 +377,38 @@ class FileFetcher:
         """
         if remote.core_metadata is None:
             raise FileNotFound(f"{remote.filename!r} has no separate core metadata file")
-        key = (remote.index_name, remote.filename)
-        task = self._metadata.get(key)
-        if task is None:
-            task = asyncio.create_task(self._fetch_metadata(remote, upstream))
-            self._metadata[key] = task
-            task.add_done_callback(lambda _: self._metadata.pop(key, None))
-        return await asyncio.shield(task)
-
-    async def _fetch_metadata(self, remote: RemoteFile, upstream: Upstream) -> str:
         known = (await self._cache.project(remote.index_name, remote.project)).get(remote.filename)
         if known is not None and known.metadata_sha256:
-            return known.metadata_sha256
-        url = remote.url + ".metadata"
-        async with self._client.stream(upstream, url) as response:
-            data = await read_bounded(response, _MAX_METADATA)
-        mismatch = _mismatch(data, remote.core_metadata or {})
-        if mismatch is not None:
-            raise DigestMismatch(f"upstream metadata of {remote.filename} {mismatch}")
-        sha256 = await self._blobs.put_bytes(data)
+            return MetadataFile(known.metadata_sha256, None)
+        key = (remote.index_name, remote.filename)
+        fetch = self._metadata.get(key)
+        if fetch is None:
+            verified: asyncio.Future[MetadataFile] = asyncio.get_running_loop().create_future()
+            task = asyncio.create_task(self._fetch_metadata(remote, upstream, verified))
+            fetch = self._metadata[key] = _MetadataFetch(verified, task)
+            # kept until stored: asking again meanwhile must not fetch it again
+            task.add_done_callback(lambda _: self._metadata.pop(key, None))
+        return await asyncio.shield(fetch.verified)
+
+    async def _fetch_metadata(
+        self, remote: RemoteFile, upstream: Upstream, verified: asyncio.Future[MetadataFile]
+    ) -> str:
+        """Fetch and check the metadata file, hand it to ``verified``, then store it;
+        returns the stored blob's sha256."""
+        try:
+            url = remote.url + ".metadata"
+            async with self._client.stream(upstream, url) as response:
+                data = await read_bounded(response, _MAX_METADATA)
+            mismatch = _mismatch(data, remote.core_metadata or {})
+            if mismatch is not None:
+                raise DigestMismatch(f"upstream metadata of {remote.filename} {mismatch}")
+        except BaseException as exc:
+            verified.set_exception(exc)
+            verified.exception()  # retrieved: the askers got it, or none is left
+            raise
+        sha256 = hashlib.sha256(data).hexdigest()
+        verified.set_result(MetadataFile(sha256, data))
+        await self._blobs.put_bytes(data)
         record = ProxyFileRecord(
             index_name=remote.index_name,
             filename=remote.filename,

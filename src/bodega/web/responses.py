@@ -101,16 +101,25 @@ class BlobResponse(web.StreamResponse):
         writer = await super().prepare(request)
         if request.method == hdrs.METH_HEAD or self._range.length == 0:
             return writer
-        path = self._blobs.local_path(self._sha256)
-        if path is not None:
-            await _sendfile(request, path, self._range)
-        else:
-            async for chunk in self._blobs.stream(
-                self._sha256, self._range.start, self._range.length
-            ):
-                await self.write(chunk)
+        await send_blob(request, self, self._blobs, self._sha256, self._range)
         await super().write_eof()
         return writer
+
+
+async def send_blob(
+    request: web.BaseRequest,
+    response: web.StreamResponse,
+    blobs: BlobStore,
+    sha256: str,
+    byte_range: ByteRange,
+) -> None:
+    """Send a range of a stored blob as the body of the prepared ``response``."""
+    path = blobs.local_path(sha256)
+    if path is not None:
+        await _sendfile(request, path, byte_range)
+        return
+    async for chunk in blobs.stream(sha256, byte_range.start, byte_range.length):
+        await response.write(chunk)
 
 
 async def _sendfile(request: web.BaseRequest, path: Path, byte_range: ByteRange) -> None:
@@ -124,6 +133,48 @@ async def _sendfile(request: web.BaseRequest, path: Path, byte_range: ByteRange)
         )
 
 
+def _file_headers(sha256: str) -> dict[str, str]:
+    return {
+        hdrs.ETAG: f'"{sha256}"',
+        hdrs.CACHE_CONTROL: FILE_CACHE_CONTROL,
+        hdrs.ACCEPT_RANGES: "bytes",
+    }
+
+
+def _conditional(
+    request: web.BaseRequest, headers: dict[str, str], size: int
+) -> web.Response | ByteRange | None:
+    """What the request's conditions decide for a file: a 304 or 416 answer, the single
+    range to send, or None (the whole file). A 416 adds its header to ``headers``."""
+    etag = headers[hdrs.ETAG]
+    if etag_matches(request, etag):
+        return web.Response(status=304, headers=headers)
+    if_range = request.headers.get(hdrs.IF_RANGE)
+    if if_range is not None and if_range.strip() != etag:
+        return None
+    try:
+        return parse_range(request.headers.get(hdrs.RANGE), size)
+    except Unsatisfiable:
+        headers[hdrs.CONTENT_RANGE] = f"bytes */{size}"
+        return web.Response(status=416, headers=headers)
+
+
+def bytes_response(
+    request: web.BaseRequest, sha256: str, data: bytes, content_type: str
+) -> web.StreamResponse:
+    """A small file held in memory, answered as ``file_response`` answers a stored one."""
+    headers = _file_headers(sha256)
+    decided = _conditional(request, headers, len(data))
+    if isinstance(decided, web.Response):
+        return decided
+    headers[hdrs.CONTENT_TYPE] = content_type
+    if decided is None:
+        return web.Response(body=data, headers=headers)
+    headers[hdrs.CONTENT_RANGE] = decided.content_range(len(data))
+    body = data[decided.start : decided.start + decided.length]
+    return web.Response(status=206, body=body, headers=headers)
+
+
 def file_response(
     request: web.BaseRequest,
     blobs: BlobStore,
@@ -132,23 +183,11 @@ def file_response(
     content_type: str = "application/octet-stream",
 ) -> web.StreamResponse:
     """A stored file with strong ETag, immutable caching and single-range support."""
-    etag = f'"{sha256}"'
-    headers = {
-        hdrs.ETAG: etag,
-        hdrs.CACHE_CONTROL: FILE_CACHE_CONTROL,
-        hdrs.ACCEPT_RANGES: "bytes",
-    }
-    if etag_matches(request, etag):
-        return web.Response(status=304, headers=headers)
-    byte_range = None
-    if_range = request.headers.get(hdrs.IF_RANGE)
-    if if_range is None or if_range.strip() == etag:
-        try:
-            byte_range = parse_range(request.headers.get(hdrs.RANGE), size)
-        except Unsatisfiable:
-            headers[hdrs.CONTENT_RANGE] = f"bytes */{size}"
-            return web.Response(status=416, headers=headers)
-    response = BlobResponse(blobs, sha256, size, byte_range)
+    headers = _file_headers(sha256)
+    decided = _conditional(request, headers, size)
+    if isinstance(decided, web.Response):
+        return decided
+    response = BlobResponse(blobs, sha256, size, decided)
     response.headers.update(headers)
     response.content_type = content_type
     return response

@@ -111,6 +111,27 @@ def test_metadata_is_proxied_when_the_upstream_offers_it(proxy: Server, upstream
     assert upstream.count(f"/files/{wheel.filename}.metadata") == 1
 
 
+def test_metadata_answered_while_stored_honours_ranges_and_etags(
+    proxy: Server, upstream: FakeUpstream
+):
+    # the request that fetches a metadata file is answered from memory, as stored ones are
+    first = publish(upstream, "partial", "1.0")
+    second = publish(upstream, "partial", "2.0")
+    assert first.metadata is not None
+    assert second.metadata is not None
+    url = file_url(proxy, "partial", first.filename) + ".metadata"
+    ranged = clients.get(url, Range="bytes=0-9")
+    assert ranged.status == 206
+    assert ranged.body == first.metadata[:10]
+    assert ranged.header("Content-Range") == f"bytes 0-9/{len(first.metadata)}"
+    digest = hashlib.sha256(second.metadata).hexdigest()
+    url = file_url(proxy, "partial", second.filename) + ".metadata"
+    assert clients.get(url, If_None_Match=f'"{digest}"').status == 304
+    whole = clients.get(url)
+    assert whole.body == second.metadata
+    assert whole.header("ETag") == f'"{digest}"'
+
+
 def wait_until_stored(server: Server, project: str, filename: str, index: str = "pypi") -> None:
     """The client has the last bytes once they are verified; storing them completes just
     after: wait for the page to show the stored file's metadata."""

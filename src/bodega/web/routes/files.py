@@ -17,7 +17,8 @@ from bodega.services.fetch import Download, FileFetcher
 from bodega.services.serving import Pages
 from bodega.storage.blobs.base import BlobStore
 from bodega.web.auth import Access
-from bodega.web.responses import FILE_CACHE_CONTROL, file_response
+from bodega.web.ranges import ByteRange
+from bodega.web.responses import FILE_CACHE_CONTROL, bytes_response, file_response, send_blob
 
 _METADATA_SUFFIX = ".metadata"
 _METADATA_TYPE = "text/plain; charset=utf-8"
@@ -65,7 +66,11 @@ class FileRoutes:
                     f"{source.filename!r} has no separate core metadata file (PEP 658)"
                 )
         else:
-            sha256 = await self._fetcher.metadata(source, self._proxy(source).upstream)
+            fetched = await self._fetcher.metadata(source, self._proxy(source).upstream)
+            if fetched.data is not None:
+                # just fetched and checked: answered while it is being stored
+                return bytes_response(request, fetched.sha256, fetched.data, _METADATA_TYPE)
+            sha256 = fetched.sha256
         size = await self._blobs.size(sha256)
         return file_response(request, self._blobs, sha256, size, _METADATA_TYPE)
 
@@ -112,8 +117,14 @@ async def _stream_download(
         response.enable_chunked_encoding()
     await response.prepare(request)
     try:
-        async for chunk in download.chunks(blobs):
-            await response.write(chunk)
+        transport = request.transport
+        if remote.size is None or transport is None:
+            # chunked framing: the bytes go through the response
+            async for chunk in download.chunks(blobs):
+                await response.write(chunk)
+        elif not await download.send(transport):
+            stored = await download.wait_done()
+            await send_blob(request, response, blobs, stored.sha256, ByteRange(0, stored.size))
     except Exception as exc:
         # the client must not take a partial or unverified file for a whole one
         if request.transport is not None:
