@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 
 from aiohttp import hdrs, web
 
@@ -79,15 +80,16 @@ class Access:
         request: web.BaseRequest,
         index: Index,
         permission: Permission,
-        refusal: BodegaError,
+        refusal: Callable[[], BodegaError],
     ) -> Principal | None:
         """The principal, if it holds ``permission`` on ``index``.
 
         Raises:
             Unauthenticated: anonymous, and the index needs credentials (a 401 makes
                 pip and uv send the ones they have).
-            ``refusal``: signed in without the permission; for reads this is a "not
-                found", so the index does not reveal what it holds.
+            what ``refusal`` builds (only then: the hot path makes no error object):
+                signed in without the permission; for reads this is a "not found", so
+                the index does not reveal what it holds.
         """
         if permission is Permission.READ and is_public(index.config):
             return None  # the hot path: public pages need no credential check
@@ -96,4 +98,4 @@ class Access:
             return principal
         if principal is None:
             raise Unauthenticated(f"index {index.name!r} needs credentials")
-        raise refusal
+        raise refusal()

@@ -31,10 +31,15 @@ class Match:
     allowed: tuple[str, ...]
 
 
+# matched paths remembered (a page is asked for again and again); cleared when full
+_MEMO_SIZE = 4096
+
+
 class Router:
     def __init__(self) -> None:
         self._root = _Node()
         self._registered: list[tuple[str, str]] = []
+        self._memo: dict[tuple[str, str], Match] = {}
 
     def add(self, methods: str, pattern: str, handler: Handler) -> None:
         """Register ``handler`` for space-separated ``methods`` on ``pattern``.
@@ -42,6 +47,7 @@ class Router:
         A pattern is a path whose segments are literals or ``{name}``; a trailing ``/``
         is a final empty segment. GET implies HEAD.
         """
+        self._memo.clear()
         node = self._root
         for segment in pattern.split("/")[1:]:
             if segment.startswith("{") and segment.endswith("}"):
@@ -65,7 +71,23 @@ class Router:
         return list(self._registered)
 
     def match(self, method: str, path: str) -> Match | None:
-        """The handler for ``method`` on ``path``; None when no pattern has this path."""
+        """The handler for ``method`` on ``path``; None when no pattern has this path.
+
+        The match's ``params`` may be shared by other requests for the same path: read
+        them, do not change them.
+        """
+        key = (method, path)
+        known = self._memo.get(key)
+        if known is not None:
+            return known
+        found = self._match(method, path)
+        if found is not None and found.handler is not None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = found
+        return found
+
+    def _match(self, method: str, path: str) -> Match | None:
         segments = path.split("/")[1:]
         found = _walk(self._root, segments, 0, {}, method)
         if found is None:

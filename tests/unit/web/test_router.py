@@ -238,3 +238,25 @@ def test_matches_agree_with_some_pattern(method: str, segments: list[str]) -> No
             assert actual
         else:
             assert expected == actual
+
+
+def test_repeated_matches_are_the_same_and_follow_new_routes() -> None:
+    router, _ = _router([("GET", "/{index}/simple/{project}/")])
+    first = router.match("GET", "/local/simple/ham/")
+    again = router.match("GET", "/local/simple/ham/")
+    assert first is not None
+    assert again is not None
+    assert (again.handler, again.params) == (first.handler, {"index": "local", "project": "ham"})
+    assert router.match("GET", "/local/simple/eggs/").params["project"] == "eggs"  # type: ignore[union-attr]
+    # a route added later wins where it is more specific, also for paths matched before
+    literal = _handler("literal")
+    router.add("GET", "/local/simple/ham/", literal)
+    assert _matched(router, "GET", "/local/simple/ham/") is literal
+
+
+def test_many_distinct_paths_keep_matching() -> None:
+    router, _ = _router([("GET", "/{index}/simple/{project}/")])
+    for i in range(10_000):
+        match = router.match("GET", f"/i/simple/p{i}/")
+        assert match is not None
+        assert match.params == {"index": "i", "project": f"p{i}"}

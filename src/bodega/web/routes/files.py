@@ -47,7 +47,7 @@ class FileRoutes:
             request,
             self._registry.get(index),
             Permission.READ,
-            FileNotFound(f"index {index!r} has no file {dist_name!r}"),
+            lambda: FileNotFound(f"index {index!r} has no file {dist_name!r}"),
         )
         source = await self._pages.file(index, dist_name)
         if _digest_of(source) != digest:

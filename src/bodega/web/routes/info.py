@@ -41,7 +41,7 @@ class InfoRoutes:
         name = params["index"]
         index = self._registry.get(name)
         await self._access.require(
-            request, index, Permission.READ, IndexNotFound(f"no index named {name!r}")
+            request, index, Permission.READ, lambda: IndexNotFound(f"no index named {name!r}")
         )
         return _json(describe(index))
 

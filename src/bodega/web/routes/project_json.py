@@ -27,7 +27,7 @@ class ProjectJsonRoutes:
             raise web.HTTPMovedPermanently(f"{up}{project}/{suffix}")
         index = self._registry.get(params.get("index", self._default))
         await self._access.require(
-            request, index, Permission.READ, ProjectNotFound(f"no project {project!r} here")
+            request, index, Permission.READ, lambda: ProjectNotFound(f"no project {project!r} here")
         )
         base = f"{request.scheme}://{request.host}/"
         document = await index.project_json(project, params.get("version"), base)

@@ -36,7 +36,7 @@ class SimpleRoutes:
         name = params.get("index", self._default)
         index = self._registry.get(name)
         await self._access.require(
-            request, index, Permission.READ, IndexNotFound(f"no index named {name!r}")
+            request, index, Permission.READ, lambda: IndexNotFound(f"no index named {name!r}")
         )
         fmt = choose_format(request.headers.get("Accept"), _format_param(request))
         page = await self._pages.root(name, fmt)
@@ -54,7 +54,7 @@ class SimpleRoutes:
         name = params.get("index")
         index = self._registry.get(name or self._default)
         await self._access.require(
-            request, index, Permission.READ, ProjectNotFound(f"no project {project!r} here")
+            request, index, Permission.READ, lambda: ProjectNotFound(f"no project {project!r} here")
         )
         fmt = choose_format(request.headers.get("Accept"), _format_param(request))
         base = _BASE_INDEX if name else _BASE_DEFAULT
