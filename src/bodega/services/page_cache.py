@@ -15,7 +15,7 @@ GZIP_MIN_BYTES = 1024
 class RenderedPage:
     """A page's bytes, their gzip form (when worth it) and a strong ETag."""
 
-    __slots__ = ("body", "content_type", "etag", "expires_at", "gzipped")
+    __slots__ = ("body", "content_type", "etag", "expires_at", "gzipped", "heads")
 
     def __init__(self, body: bytes, content_type: str, max_age: float | None = None) -> None:
         self.body = body
@@ -27,6 +27,8 @@ class RenderedPage:
         self.gzipped = (
             gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
         )
+        # the web layer's serialized response heads, per form (gzipped or not)
+        self.heads: dict[bool, bytes] = {}
 
     @property
     def weight(self) -> int:
