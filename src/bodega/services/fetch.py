@@ -126,16 +126,23 @@ class Download:
         loop = asyncio.get_running_loop()
         with handle:
             # the staged file keeps its inode when it is committed: this handle stays good
-            position = 0
-            while True:
-                limit, done, error = await self._next(position)
-                if error is not None:
-                    raise error
-                if limit > position:
-                    await loop.sendfile(transport, handle, position, limit - position)
-                    position = limit
-                if done:
-                    return True
+            async for start, end in self._ranges():
+                await loop.sendfile(transport, handle, start, end - start)
+        return True
+
+    async def _ranges(self) -> AsyncIterator[tuple[int, int]]:
+        """Each new readable stretch of the staged file, as (start, end), until all of it
+        is verified; raises the download's error."""
+        position = 0
+        while True:
+            limit, done, error = await self._next(position)
+            if error is not None:
+                raise error
+            if limit > position:
+                yield position, limit
+                position = limit
+            if done:
+                return
 
     async def chunks(self, blobs: BlobStore) -> AsyncIterator[bytes]:
         """The file's bytes as they arrive; raises the download's error at the end."""
@@ -148,19 +155,13 @@ class Download:
                 yield chunk
             return
         with handle:
-            position = 0
-            while True:
-                limit, done, error = await self._next(position)
-                if error is not None:
-                    raise error
+            async for position, limit in self._ranges():
                 while position < limit:
                     chunk = await asyncio.to_thread(handle.read, min(_READ, limit - position))
                     if not chunk:
                         raise UpstreamError(f"staged download of {self.remote.filename} shrank")
                     position += len(chunk)
                     yield chunk
-                if done:
-                    return
 
 
 class FileFetcher:

@@ -55,6 +55,25 @@ def test_file_is_fetched_once_and_kept(proxy: Server, upstream: FakeUpstream):
     assert ranged.body == wheel.data[:10]
 
 
+def test_file_of_unknown_size_is_streamed_chunked(proxy: Server, upstream: FakeUpstream):
+    # an HTML upstream page gives no size: the download goes out with chunked encoding
+    upstream.switches.html_only = True
+    filename, data = big_wheel("sizeless", "1.0", 1_000_000)
+    upstream.add(filename, data)
+    url = file_url(proxy, "sizeless", filename)
+
+    async def fetch() -> tuple[str | None, bytes]:
+        async with aiohttp.ClientSession() as session, session.get(url) as response:
+            assert response.status == 200
+            return response.headers.get("Transfer-Encoding"), await response.read()
+
+    encoding, body = asyncio.run(fetch())
+    assert encoding == "chunked"
+    assert body == data
+    assert clients.get(url).body == data  # then from the store
+    assert upstream.count(f"/files/{filename}") == 1
+
+
 def test_concurrent_requests_cause_one_upstream_download(proxy: Server, upstream: FakeUpstream):
     filename, data = big_wheel("crowd", "1.0", 3_000_000)
     upstream.add(filename, data)
