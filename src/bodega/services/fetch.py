@@ -374,7 +374,7 @@ class FileFetcher:
 
         Raises:
             FileNotFound: the upstream offers no metadata file for it.
-            UpstreamError, DigestMismatch: fetching or verifying it failed.
+            UpstreamError: fetching it failed, or it does not match its digest.
         """
         if remote.core_metadata is None:
             raise FileNotFound(f"{remote.filename!r} has no separate core metadata file")
@@ -402,7 +402,11 @@ class FileFetcher:
                 data = await read_bounded(response, _MAX_METADATA)
             mismatch = _mismatch(data, remote.core_metadata or {})
             if mismatch is not None:
-                raise DigestMismatch(f"upstream metadata of {remote.filename} {mismatch}")
+                # the upstream's fault, not the client's: a 502, like other bad upstream answers
+                raise UpstreamError(
+                    f"upstream metadata of {remote.filename} {mismatch}",
+                    hint="nothing was stored; the upstream's metadata file or page is corrupt",
+                )
         except BaseException as exc:
             verified.set_exception(exc)
             verified.exception()  # retrieved: the askers got it, or none is left

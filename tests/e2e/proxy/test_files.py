@@ -130,6 +130,25 @@ def test_metadata_is_proxied_when_the_upstream_offers_it(proxy: Server, upstream
     assert upstream.count(f"/files/{wheel.filename}.metadata") == 1
 
 
+def test_metadata_that_does_not_match_its_digest_is_refused_and_not_kept(
+    proxy: Server, upstream: FakeUpstream
+):
+    wheel = publish(upstream, "badmeta", "1.0")
+    assert wheel.metadata is not None
+    good = wheel.metadata
+    url = file_url(proxy, "badmeta", wheel.filename) + ".metadata"  # the page is cached
+    wheel.metadata = good + b"X-Tampered: yes\n"  # no longer what the page's digest says
+    blobs_before = blob_count(proxy)
+    refused = clients.get(url)
+    assert refused.status == 502
+    assert "metadata" in refused.text
+    assert blob_count(proxy) == blobs_before
+    # nothing was kept: fixed upstream, the next request fetches it again
+    wheel.metadata = good
+    assert clients.get(url).body == good
+    assert upstream.count(f"/files/{wheel.filename}.metadata") == 2
+
+
 def test_metadata_answered_while_stored_honours_ranges_and_etags(
     proxy: Server, upstream: FakeUpstream
 ):
