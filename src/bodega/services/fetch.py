@@ -118,8 +118,9 @@ class Download:
         Returns False, having sent nothing, when the staged file is gone (the download
         ended before this reader came: the caller sends the stored blob).
         """
+        await self._started()
         try:
-            # opening a just-created local file does not block
+            # opening an existing local file does not block
             handle = open(self.staged.path, "rb")  # noqa: SIM115, ASYNC230
         except FileNotFoundError:
             return False
@@ -129,6 +130,13 @@ class Download:
             async for start, end in self._ranges():
                 await loop.sendfile(transport, handle, start, end - start)
         return True
+
+    async def _started(self) -> None:
+        """Wait for the staged file to exist (it is created with the first bytes written);
+        raises the download's error."""
+        _, _, error = await self._next(0)
+        if error is not None:
+            raise error
 
     async def _ranges(self) -> AsyncIterator[tuple[int, int]]:
         """Each new readable stretch of the staged file, as (start, end), until all of it
@@ -146,6 +154,7 @@ class Download:
 
     async def chunks(self, blobs: BlobStore) -> AsyncIterator[bytes]:
         """The file's bytes as they arrive; raises the download's error at the end."""
+        await self._started()
         try:
             handle = await asyncio.to_thread(open, self.staged.path, "rb")
         except FileNotFoundError:

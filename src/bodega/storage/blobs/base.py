@@ -12,7 +12,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from bodega.domain.digests import Digests, DigestWriter
 
@@ -24,7 +24,10 @@ class StagedBlob:
 
     def __init__(self, path: Path, *, full_digests: bool = True) -> None:
         self.path = path
-        self._file = open(path, "xb")  # noqa: SIM115 - closed by finish()/discard()
+        # created by the first write, in the thread that writes: creating a file can take
+        # a millisecond on a busy disk, which the event loop must not wait for
+        self._file: BinaryIO | None = None
+        self._discarded = False
         self._digests = DigestWriter(full=full_digests)
         self._pending: list[bytes] = []
         self._pending_size = 0
@@ -44,43 +47,65 @@ class StagedBlob:
             await self._flush()
 
     async def _flush(self) -> None:
+        chunks = self._take_pending()
+        if chunks:
+            await asyncio.to_thread(self._write_sync, chunks)
+
+    def _take_pending(self) -> list[bytes]:
         # the chunks as they came, not joined: a copy of every pending byte per flush,
         # times every download in flight, is what a cold proxy's memory peak is made of
         chunks, self._pending = self._pending, []
         self._pending_size = 0
-        if chunks:
-            await asyncio.to_thread(self._write_sync, chunks)
+        return chunks
 
     def write_sync(self, data: bytes) -> None:
         """Append bytes, blocking (for callers already in a thread)."""
         self._write_sync([data])
 
     def _write_sync(self, chunks: list[bytes]) -> None:
+        file = self._open()
         for chunk in chunks:
             self._digests.update(chunk)
-            self._file.write(chunk)
-        self._file.flush()
+            file.write(chunk)
+        file.flush()
         self.flushed += sum(len(chunk) for chunk in chunks)
+
+    def _open(self) -> BinaryIO:
+        if self._discarded:
+            raise FileNotFoundError(f"staged blob {self.path.name} was discarded")
+        if self._file is None:
+            file = open(self.path, "xb")  # noqa: SIM115 - closed by sync_and_close()/discard()
+            if self._discarded:
+                # discarded (on the loop) while this thread was creating it
+                file.close()
+                self.path.unlink(missing_ok=True)
+                raise FileNotFoundError(f"staged blob {self.path.name} was discarded")
+            self._file = file
+        return self._file
 
     async def finish(self) -> Digests:
         """Write what is buffered and return the file's digests. The bytes are readable
         at ``path`` from then on; they are made durable when the blob is committed."""
         if self._finished is None:
-            await self._flush()
+            if self._pending or self._file is None:
+                # an empty blob still gets its (empty) file
+                await asyncio.to_thread(self._write_sync, self._take_pending())
             self._finished = self._digests.result()
         return self._finished
 
     def sync_and_close(self) -> None:
         """Make the bytes durable and close the file (blocking: the blob store calls it
         from its thread, with the rest of the commit)."""
-        if not self._file.closed:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
+        file = self._open()
+        if not file.closed:
+            file.flush()
+            os.fsync(file.fileno())
+            file.close()
 
     def discard(self) -> None:
         """Forget the staged bytes (idempotent)."""
-        if not self._file.closed:
+        self._discarded = True
+        if self._file is not None and not self._file.closed:
             self._file.close()
         self.path.unlink(missing_ok=True)
 

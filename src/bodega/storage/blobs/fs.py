@@ -43,18 +43,17 @@ class FsBlobStore:
 
     async def put_bytes(self, data: bytes) -> str:
         sha256 = hashlib.sha256(data).hexdigest()
-        if await self.exists(sha256):
-            return sha256
-        staged = self.staging.new()
-        try:
-            await asyncio.to_thread(self._put_sync, staged, data, sha256)
-        finally:
-            staged.discard()
+        if not await self.exists(sha256):
+            await asyncio.to_thread(self._put_sync, data, sha256)
         return sha256
 
-    def _put_sync(self, staged: StagedBlob, data: bytes, sha256: str) -> None:
-        staged.write_sync(data)
-        self._commit_sync(staged, sha256)
+    def _put_sync(self, data: bytes, sha256: str) -> None:
+        staged = self.staging.new()
+        try:
+            staged.write_sync(data)
+            self._commit_sync(staged, sha256)
+        finally:
+            staged.discard()
 
     async def exists(self, sha256: str) -> bool:
         return self._path(sha256).is_file()
