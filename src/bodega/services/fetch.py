@@ -2,9 +2,10 @@
 
 The first request for a file that is not stored starts one download into a staged blob;
 every request for it meanwhile (in this process) reads the staged file as it grows, and
-other processes on the host wait on a file lock and then serve the stored blob. The last
-bytes are held back until the whole file matches the upstream's hash and is committed:
-on a mismatch nothing is stored and every reader's response is cut short.
+other processes on the host wait on a host lock (services/host_locks.py) and then serve
+the stored blob. The last bytes are held back until the whole file matches the
+upstream's hash and is committed: on a mismatch nothing is stored and every reader's
+response is cut short.
 """
 
 from __future__ import annotations
@@ -12,16 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import fcntl
 import functools
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -33,6 +31,7 @@ from bodega.domain.filenames import DistKind, parse_filename
 from bodega.indexes.base import RemoteFile, StoredFile
 from bodega.indexes.proxy_stored import ProxyStored
 from bodega.services.batched_writes import BatchedWrites
+from bodega.services.host_locks import HostLocks
 from bodega.storage.blobs.base import BlobStore, StagedBlob
 from bodega.storage.meta import changes, proxy_cache
 from bodega.storage.meta.database import Database
@@ -43,7 +42,6 @@ from bodega.upstream.client import Upstream, UpstreamClient, read_bounded
 log = logging.getLogger(__name__)
 _READ = 1 << 16
 _MAX_METADATA = 16 << 20
-_LOCK_POLL = 0.1
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -197,6 +195,7 @@ class FileFetcher:
         self._downloads: dict[tuple[str, str], Download] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._metadata: dict[tuple[str, str], _MetadataFetch] = {}
+        self._locks = HostLocks(blobs.staging.directory / "fetch.locks")
 
     def download(self, remote: RemoteFile, upstream: Upstream) -> Download:
         """The running download of ``remote``, started now if there is none."""
@@ -224,6 +223,7 @@ class FileFetcher:
         for task in tasks:
             with contextlib.suppress(BaseException):
                 await task
+        self._locks.close()
 
     async def _run(self, download: Download, upstream: Upstream) -> None:
         remote = download.remote
@@ -355,17 +355,8 @@ class FileFetcher:
     async def _host_lock(self, remote: RemoteFile) -> AsyncIterator[StoredFile | None]:
         """Hold the host-wide lock for this file; yield the stored file if another process
         stored it while this one waited."""
-        name = hashlib.sha256(f"{remote.index_name}/{remote.filename}".encode()).hexdigest()
-        path = self._blobs.staging.directory / f"fetch-{name[:40]}.lock"
-        fd, waited = await _lock_file(path)
-        try:
+        async with self._locks.hold(f"{remote.index_name}/{remote.filename}") as waited:
             yield await self._stored(remote) if waited else None
-        finally:
-            # unlinked while still held: a process that opened it meanwhile sees the
-            # inode change after it gets the lock, and starts over on a new file
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-            os.close(fd)
 
     async def _stored(self, remote: RemoteFile) -> StoredFile | None:
         """The file, if another process stored it (read from the store, not the cache)."""
@@ -449,27 +440,6 @@ class FileFetcher:
             await self._writes.run(work, announce=False)
         except Exception:
             log.exception("recording the metadata of %s failed", record.filename)
-
-
-async def _lock_file(path: Path) -> tuple[int, bool]:
-    """Open and exclusively lock ``path``; return the fd and whether another held it."""
-    waited = False
-    while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                waited = True
-                await asyncio.sleep(_LOCK_POLL)
-        try:
-            same = os.fstat(fd).st_ino == os.stat(path).st_ino
-        except FileNotFoundError:
-            same = False
-        if same:
-            return fd, waited
-        os.close(fd)
 
 
 def _mismatch(data: bytes, expected: Mapping[str, str]) -> str | None:

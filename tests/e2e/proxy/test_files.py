@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 import aiohttp
 import pytest
 
+from tests.conftest import StartServer
 from tests.e2e.proxy.conftest import publish
 from tests.support import clients
 from tests.support.dists import Dist, wheel_bytes, wheel_name
@@ -93,6 +94,33 @@ def test_concurrent_requests_cause_one_upstream_download(proxy: Server, upstream
     bodies = asyncio.run(fetch_all())
     assert all(body == data for body in bodies)
     assert upstream.count(f"/files/{filename}") == 1
+
+
+def test_two_processes_on_one_data_dir_download_a_file_once(
+    proxy: Server, upstream: FakeUpstream, start_bodega: StartServer
+):
+    # worker processes share a data directory: the one that comes second waits for the
+    # first one's download and serves what it stored
+    sibling = start_bodega(env={"PIP_INDEX_URL": upstream.url}, data_dir=proxy.data_dir)
+    filename, data = big_wheel("shared", "1.0", 2_000_000)
+    upstream.add(filename, data)
+    urls = [file_url(server, "shared", filename) for server in (proxy, sibling)]
+    upstream.switches.delay = 0.5
+
+    async def fetch_all() -> list[bytes]:
+        async with aiohttp.ClientSession() as session:
+
+            async def one(url: str) -> bytes:
+                async with session.get(url) as response:
+                    assert response.status == 200
+                    return await response.read()
+
+            return await asyncio.gather(*(one(url) for url in urls * 3))
+
+    bodies = asyncio.run(fetch_all())
+    assert all(body == data for body in bodies)
+    assert upstream.count(f"/files/{filename}") == 1
+    assert not list((proxy.blob_dir / "staging").glob("staged-*"))
 
 
 @pytest.mark.parametrize("fault", ["wrong_hash", "truncate"])
