@@ -461,20 +461,34 @@ def test_token_for_another_index_is_refused_with_403(
     assert path.name in listed.text
 
 
-def test_upload_to_an_unknown_index_is_refused_with_404(
-    server: Server, account: Account, store: Store, dist_dir: Path
+@pytest.mark.parametrize(
+    ("target", "status", "says"),
+    [
+        ("/nowhere/", 404, "no index named 'nowhere'"),
+        # where installers read the default index: no index of its own
+        ("/simple/", 405, "POST is not allowed here"),
+    ],
+)
+def test_upload_to_a_url_that_is_no_index_is_refused(
+    server: Server,
+    account: Account,
+    store: Store,
+    dist_dir: Path,
+    target: str,
+    status: int,
+    says: str,
 ) -> None:
     dist = fresh()
     path = write_wheel(dist_dir, dist)
     before = store.snapshot(dist.name)
     upload = Upload.wheel(dist, path.read_bytes())
-    response = clients.post_upload(server.url("/nowhere/"), upload.parts(), auth=account.auth)
-    assert response.status == 404
-    assert "no index named 'nowhere'" in response.text
-    ran = clients.twine_upload(
-        server.url("/nowhere/"), [path], account.user, account.password
-    ).failed()
-    assert "404" in ran.output
+    response = clients.post_upload(server.url(target), upload.parts(), auth=account.auth)
+    assert response.status == status
+    assert says in response.text
+    if status == 405:
+        assert response.header("Allow") == "GET, HEAD"
+    ran = clients.twine_upload(server.url(target), [path], account.user, account.password).failed()
+    assert str(status) in ran.output
     store.snapshot(dist.name).assert_same(before)
 
 

@@ -3,7 +3,9 @@
 bodega's URL space is small and regular (``/<index>/simple/<project>/``); a trie of
 segments matches it with a few dict lookups, which matters on the hot paths. A literal
 segment is tried before a parameter, with backtracking, so ``/pypi/<project>/json`` and
-the URLs of an index named ``pypi`` coexist.
+the URLs of an index named ``pypi`` coexist. A path the literal branch matches is that
+branch's whatever the method: ``POST /simple/`` is a 405, not an upload to an index
+named "simple".
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ class Router:
 
     def _match(self, method: str, path: str) -> Match | None:
         segments = path.split("/")[1:]
-        found = _walk(self._root, segments, 0, {}, method)
+        found = _walk(self._root, segments, 0, {})
         if found is None:
             return None
         node, params = found
@@ -99,22 +101,18 @@ class Router:
 
 
 def _walk(
-    node: _Node, segments: list[str], i: int, params: dict[str, str], method: str
+    node: _Node, segments: list[str], i: int, params: dict[str, str]
 ) -> tuple[_Node, dict[str, str]] | None:
     if i == len(segments):
         return (node, params) if node.handlers else None
     segment = segments[i]
-    fallback: tuple[_Node, dict[str, str]] | None = None
     child = node.literals.get(segment)
     if child is not None:
-        found = _walk(child, segments, i + 1, params, method)
+        found = _walk(child, segments, i + 1, params)
         if found is not None:
-            if method in found[0].handlers:
-                return found
-            fallback = found
+            # the path is the literal branch's, whatever the method (else a 405)
+            return found
     if node.param is not None and segment:
         name, child = node.param
-        found = _walk(child, segments, i + 1, {**params, name: segment}, method)
-        if found is not None and (method in found[0].handlers or fallback is None):
-            return found
-    return fallback
+        return _walk(child, segments, i + 1, {**params, name: segment})
+    return None

@@ -130,6 +130,8 @@ def test_app_routes(method: str, path: str, pattern: str, params: dict[str, str]
     ("method", "path", "allowed"),
     [
         ("PUT", "/local/", ("GET", "HEAD", "POST")),
+        # the read-only root of the default index, not an upload to an index "simple"
+        ("POST", "/simple/", ("GET", "HEAD")),
         ("DELETE", "/simple/demo/", ("GET", "HEAD")),
         ("POST", "/healthz", ("GET", "HEAD")),
         ("POST", "/pypi/demo/json", ("GET", "HEAD")),
@@ -174,18 +176,19 @@ def test_trailing_slash_is_its_own_segment() -> None:
     assert router.match("GET", "/b") is None
 
 
-def test_method_decides_between_literal_and_parameter_branches() -> None:
+def test_a_path_of_the_literal_branch_is_never_taken_by_a_parameter() -> None:
     router, names = _router([("GET", "/x/{y}"), ("POST", "/{a}/{b}")])
     assert names[_matched(router, "GET", "/x/1")] == "/x/{y}"
-    assert names[_matched(router, "POST", "/x/1")] == "/{a}/{b}"
-    post = router.match("POST", "/x/1")
+    assert names[_matched(router, "POST", "/z/1")] == "/{a}/{b}"
+    post = router.match("POST", "/z/1")
     assert post is not None
-    assert post.params == {"a": "x", "b": "1"}
-    put = router.match("PUT", "/x/1")
-    assert put is not None
-    assert put.handler is None
-    # the literal branch is the one reported when neither has the method
-    assert put.allowed == ("GET", "HEAD")
+    assert post.params == {"a": "z", "b": "1"}
+    # "/x/1" is the literal branch's path: other methods are refused, not rerouted
+    for method in ("POST", "PUT"):
+        refused = router.match(method, "/x/1")
+        assert refused is not None
+        assert refused.handler is None
+        assert refused.allowed == ("GET", "HEAD")
 
 
 def test_explicit_head_is_kept() -> None:
