@@ -103,3 +103,51 @@ async def test_a_caller_that_goes_away_does_not_undo_its_write(store: Database):
     await first
     await batched.close()
     assert await _stored_pages(store) == {"slow", "queued"}
+
+
+def test_writes_in_flight_when_the_server_stops_leave_nothing_half_done(tmp_path):
+    # the server stops while one batch's transaction is open and another unit waits for
+    # it: shutdown does not hang, nothing of either is committed, no connection is left
+    # open, and the store takes writes again afterwards
+    url = f"sqlite+aiosqlite:///{tmp_path / 'meta.sqlite3'}"
+    started = asyncio.Event()
+    callers: list[asyncio.Future[None]] = []
+
+    async def serve_then_stop() -> None:
+        db = Database(url)
+        await db.migrate()
+        await IndexAdmin(db, no_validation).ensure_defaults()
+        batched = BatchedWrites(db, Announcements())
+
+        async def stuck(conn: AsyncConnection) -> None:
+            await proxy_cache.put_page(conn, _page("in-flight"))
+            started.set()
+            await asyncio.Event().wait()  # never set: the loop stops meanwhile
+
+        def put(project: str):
+            return lambda conn: proxy_cache.put_page(conn, _page(project))
+
+        callers.append(asyncio.ensure_future(batched.run(stuck, announce=False)))
+        await started.wait()
+        callers.append(asyncio.ensure_future(batched.run(put("queued"), announce=True)))
+        await asyncio.sleep(0.05)
+        # the server's shutdown: queued writes get a while, then the rest is cancelled
+        await batched.close(grace=0.1)
+        await asyncio.wait(callers, timeout=1)
+        # no caller was told that its write was committed
+        assert all(caller.cancelled() for caller in callers)
+        await db.close()
+
+    asyncio.run(asyncio.wait_for(serve_then_stop(), 10))
+
+    async def after_restart() -> set[str]:
+        db = Database(url)
+        try:
+            await BatchedWrites(db, Announcements()).run(
+                lambda conn: proxy_cache.put_page(conn, _page("later")), announce=False
+            )
+            return await _stored_pages(db)
+        finally:
+            await db.close()
+
+    assert asyncio.run(after_restart()) == {"later"}

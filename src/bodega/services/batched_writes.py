@@ -53,10 +53,16 @@ class BatchedWrites:
         # the work is queued and will run: a caller that goes away does not undo it
         await asyncio.shield(done)
 
-    async def close(self) -> None:
-        """Wait (a while) for what is queued to be written."""
-        if self._task is not None:
-            await asyncio.wait([self._task], timeout=_CLOSE_WAIT)
+    async def close(self, grace: float = _CLOSE_WAIT) -> None:
+        """Wait (up to ``grace`` seconds) for what is queued to be written, then cancel
+        the rest: the open transaction rolls back and its callers get CancelledError."""
+        task = self._task
+        if task is None:
+            return
+        await asyncio.wait([task], timeout=grace)
+        if not task.done():
+            task.cancel()
+            await asyncio.wait([task])
 
     async def _drain(self) -> None:
         batch: list[_Queued] = []
