@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import random
 import time
 from urllib.parse import urljoin
 
@@ -32,10 +33,10 @@ def blob_count(server: Server) -> int:
 
 
 def big_wheel(name: str, version: str, size: int) -> tuple[str, bytes]:
-    """A valid wheel with an incompressible module of about ``size`` bytes."""
-    filler = hashlib.sha256(name.encode()).hexdigest() * (size // 64)
-    spec = Dist(name, version, modules={f"{name}/__init__.py": f'DATA = "{filler}"\n'})
-    return wheel_name(spec), wheel_bytes(spec)
+    """A valid wheel of a little over ``size`` bytes (a member of incompressible bytes)."""
+    spec = Dist(name, version)
+    filler = random.Random(name).randbytes(size)
+    return wheel_name(spec), wheel_bytes(spec, extra_members={f"{name}/blob.bin": filler})
 
 
 def test_file_is_fetched_once_and_kept(proxy: Server, upstream: FakeUpstream):
