@@ -52,6 +52,8 @@ class Switches:
     wrong_hash: set[str] = field(default_factory=set)  # file names served with other bytes
     truncate: set[str] = field(default_factory=set)  # file names cut off half way
     truncate_pages: bool = False  # project pages cut off half way (Content-Length says more)
+    # file names whose second half comes this many seconds after the first
+    pause: dict[str, float] = field(default_factory=dict)
 
 
 class FakeUpstream:
@@ -228,6 +230,8 @@ class FakeUpstream:
             data = data[:-1] + bytes([data[-1] ^ 0xFF])
         if not wants_metadata and name in self.switches.truncate:
             return await _cut_short(request, data)
+        if not wants_metadata and name in self.switches.pause:
+            return await _paused(request, data, self.switches.pause[name])
         return web.Response(body=data, content_type="application/octet-stream")
 
 
@@ -238,6 +242,17 @@ async def _cut_short(request: web.Request, data: bytes) -> web.StreamResponse:
     await response.write(data[: len(data) // 2])
     assert request.transport is not None
     request.transport.abort()
+    return response
+
+
+async def _paused(request: web.Request, data: bytes, seconds: float) -> web.StreamResponse:
+    """Send the first half of ``data``, wait ``seconds``, send the rest."""
+    response = web.StreamResponse(headers={"Content-Length": str(len(data))})
+    await response.prepare(request)
+    await response.write(data[: len(data) // 2])
+    await asyncio.sleep(seconds)
+    await response.write(data[len(data) // 2 :])
+    await response.write_eof()
     return response
 
 

@@ -1,11 +1,11 @@
 """Fetching files from upstream for proxy indexes: once, verified, streamed while stored.
 
 The first request for a file that is not stored starts one download into a staged blob;
-every request for it meanwhile (in this process) reads the staged file as it grows, and
-other processes on the host wait on a host lock (services/host_locks.py) and then serve
-the stored blob. The last bytes are held back until the whole file matches the
-upstream's hash and is committed: on a mismatch nothing is stored and every reader's
-response is cut short.
+every request for it meanwhile (in this process) reads the bytes as they arrive (from
+memory until they are on disk, then from the staged file), and other processes on the
+host wait on a host lock (services/host_locks.py) and then serve the stored blob. The
+last byte is held back until the whole file matches the upstream's hash: on a mismatch
+nothing is stored and every reader's response is cut short.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ import functools
 import hashlib
 import hmac
 import logging
+import os
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -109,36 +110,80 @@ class Download:
                 return self.visible, True, self.error
             return self.visible, self.verified, None
 
-    async def send(self, transport: asyncio.WriteTransport) -> bool:
-        """Send the file's bytes to ``transport`` as they arrive, with sendfile from the
-        staged file (no copy through Python, no thread); raises the download's error.
-
-        Returns False, having sent nothing, when the staged file is gone (the download
-        ended before this reader came: the caller sends the stored blob).
-        """
-        await self._started()
-        try:
-            # opening an existing local file does not block
-            handle = open(self.staged.path, "rb")  # noqa: SIM115, ASYNC230
-        except FileNotFoundError:
-            return False
+    async def send(
+        self,
+        transport: asyncio.WriteTransport,
+        write: Callable[[memoryview], Awaitable[None]],
+        blobs: BlobStore,
+    ) -> None:
+        """Send the file's bytes as they arrive: those still in memory with ``write``
+        (which waits for the client), those on disk with sendfile (no copy through
+        Python, no thread); raises the download's error."""
         loop = asyncio.get_running_loop()
-        with handle:
-            # the staged file keeps its inode when it is committed: this handle stays good
-            async for start, end in self._ranges():
-                await loop.sendfile(transport, handle, start, end - start)
-        return True
+        async for start, stop, source in self._pieces():
+            if isinstance(source, memoryview):
+                await write(source)
+            elif source is not None:
+                await loop.sendfile(transport, source, start, stop - start)
+            else:
+                await _send_stored(loop, transport, write, blobs, await self.wait_done(), start)
+                return
 
-    async def _started(self) -> None:
-        """Wait for the staged file to exist (it is created with the first bytes written);
-        raises the download's error."""
-        _, _, error = await self._next(0)
-        if error is not None:
-            raise error
+    async def chunks(self, blobs: BlobStore) -> AsyncIterator[bytes | memoryview]:
+        """The file's bytes as they arrive; raises the download's error."""
+        async for start, stop, source in self._pieces():
+            if isinstance(source, memoryview):
+                yield source
+            elif source is not None:
+                fd = source.fileno()
+                while start < stop:
+                    chunk = await asyncio.to_thread(os.pread, fd, min(_READ, stop - start), start)
+                    if not chunk:
+                        raise UpstreamError(f"staged download of {self.remote.filename} shrank")
+                    start += len(chunk)
+                    yield chunk
+            else:
+                stored = await self.wait_done()
+                async for chunk in blobs.stream(stored.sha256, start, stored.size - start):
+                    yield chunk
+                return
+
+    async def _pieces(self) -> AsyncIterator[tuple[int, int, memoryview | BinaryIO | None]]:
+        """The file in order, in pieces as they become readable: (start, stop, source),
+        the source being the bytes (still in memory), the staged file to read them from,
+        or None: the rest is in the blob store (the download was stored meanwhile).
+        Raises the download's error."""
+        handle: BinaryIO | None = None
+        try:
+            async for start, end in self._ranges():
+                while start < end:
+                    views = [] if start < self.staged.flushed else self.staged.unwritten(start, end)
+                    for view in views:
+                        yield start, start + len(view), view
+                        start += len(view)
+                    if views:
+                        continue
+                    if handle is None:
+                        try:
+                            # opening an existing local file does not block; the staged
+                            # file keeps its inode when committed: the handle stays good
+                            handle = open(self.staged.path, "rb")  # noqa: SIM115, ASYNC230
+                        except FileNotFoundError:
+                            # committed, or another process stored it
+                            yield start, end, None
+                            return
+                    stop = min(end, self.staged.flushed)
+                    if stop <= start:
+                        raise UpstreamError(f"staged download of {self.remote.filename} lost bytes")
+                    yield start, stop, handle
+                    start = stop
+        finally:
+            if handle is not None:
+                handle.close()
 
     async def _ranges(self) -> AsyncIterator[tuple[int, int]]:
-        """Each new readable stretch of the staged file, as (start, end), until all of it
-        is verified; raises the download's error."""
+        """Each new readable stretch of the file, as (start, end), until all of it is
+        verified; raises the download's error."""
         position = 0
         while True:
             limit, done, error = await self._next(position)
@@ -150,25 +195,23 @@ class Download:
             if done:
                 return
 
-    async def chunks(self, blobs: BlobStore) -> AsyncIterator[bytes]:
-        """The file's bytes as they arrive; raises the download's error at the end."""
-        await self._started()
-        try:
-            handle = await asyncio.to_thread(open, self.staged.path, "rb")
-        except FileNotFoundError:
-            # committed (or discarded) before this reader came: read what was stored
-            stored = await self.wait_done()
-            async for chunk in blobs.stream(stored.sha256, 0, stored.size):
-                yield chunk
-            return
-        with handle:
-            async for position, limit in self._ranges():
-                while position < limit:
-                    chunk = await asyncio.to_thread(handle.read, min(_READ, limit - position))
-                    if not chunk:
-                        raise UpstreamError(f"staged download of {self.remote.filename} shrank")
-                    position += len(chunk)
-                    yield chunk
+
+async def _send_stored(
+    loop: asyncio.AbstractEventLoop,
+    transport: asyncio.WriteTransport,
+    write: Callable[[memoryview], Awaitable[None]],
+    blobs: BlobStore,
+    stored: StoredFile,
+    start: int,
+) -> None:
+    """Send a stored file from ``start`` on: sendfile when it is on the local disk."""
+    path = blobs.local_path(stored.sha256)
+    if path is None:
+        async for chunk in blobs.stream(stored.sha256, start, stored.size - start):
+            await write(memoryview(chunk))
+        return
+    with open(path, "rb") as handle:  # noqa: ASYNC230 - an existing local file
+        await loop.sendfile(transport, handle, start, stored.size - start)
 
 
 class FileFetcher:
@@ -260,8 +303,9 @@ class FileFetcher:
                     await staged.write(chunk)
                     for hasher in extra.values():
                         hasher.update(chunk)
-                    if staged.flushed > download.visible:
-                        await download._advance(staged.flushed)
+                    # all but the last byte: a client must not get a whole file before
+                    # it is verified (on a mismatch its download is cut short)
+                    await download._advance(staged.size - 1)
             except Exception as exc:
                 raise UpstreamError(f"download of {remote.filename} broke off: {exc!r}") from None
         digests = await staged.finish()

@@ -76,6 +76,60 @@ def test_file_of_unknown_size_is_streamed_chunked(proxy: Server, upstream: FakeU
     assert upstream.count(f"/files/{filename}") == 1
 
 
+@pytest.mark.parametrize("framing", ["sized", "chunked"])
+def test_clients_get_the_bytes_while_the_upstream_sends_them(
+    proxy: Server, upstream: FakeUpstream, framing: str
+):
+    # the first half now, the second half after a pause: a client has the first half
+    # (but not the whole file) long before the upstream has sent the rest, and a client
+    # that comes during the pause gets the file too
+    upstream.switches.html_only = framing == "chunked"  # no size on HTML pages
+    filename, data = big_wheel("trickle", "1.0", 3_000_000)
+    upstream.add(filename, data)
+    url = file_url(proxy, "trickle", filename)
+    upstream.switches.pause[filename] = 3.0
+
+    async def fetch() -> tuple[float, int, bytes, bytes]:
+        async with aiohttp.ClientSession() as session, session.get(url) as response:
+            assert response.status == 200
+            started = time.monotonic()
+            early = b""
+            while len(early) < len(data) // 4:
+                early += await response.content.readany()
+            early_after = time.monotonic() - started
+            # the late client: the first half is on disk or in memory by now
+            async with session.get(url) as late:
+                rest = await response.content.read()
+                return early_after, len(early), early + rest, await late.read()
+
+    early_after, early_size, body, late_body = asyncio.run(fetch())
+    assert early_after < 2.0
+    assert early_size < len(data)
+    assert body == data
+    assert late_body == data
+    assert upstream.count(f"/files/{filename}") == 1
+
+
+def test_a_client_that_falls_behind_the_download_gets_the_whole_file(
+    proxy: Server, upstream: FakeUpstream
+):
+    # the client stops reading after the first bytes: the download is finished, stored
+    # and its staged file gone before the client wants the rest
+    filename, data = big_wheel("laggard", "1.0", 12_000_000)
+    upstream.add(filename, data)
+    url = file_url(proxy, "laggard", filename)
+
+    async def fetch() -> bytes:
+        async with aiohttp.ClientSession() as session, session.get(url) as response:
+            first = await response.content.readany()
+            await asyncio.sleep(2)
+            return first + await response.content.read()
+
+    assert asyncio.run(fetch()) == data
+    assert clients.get(url).body == data
+    assert upstream.count(f"/files/{filename}") == 1
+
+
 def test_concurrent_requests_cause_one_upstream_download(proxy: Server, upstream: FakeUpstream):
     filename, data = big_wheel("crowd", "1.0", 3_000_000)
     upstream.add(filename, data)

@@ -8,29 +8,63 @@ from pathlib import Path
 
 import pytest
 
+from bodega.storage.blobs.base import StagedBlob
 from bodega.storage.blobs.fs import FsBlobStore
 
 
-def test_a_staged_blob_makes_its_file_with_the_first_bytes(tmp_path: Path) -> None:
+def _readable(staged: StagedBlob) -> bytes:
+    """What a reader of a download in progress gets: the staged file up to ``flushed``,
+    then the bytes still in memory."""
+    on_disk = staged.path.read_bytes()[: staged.flushed] if staged.flushed else b""
+    in_memory = b"".join(staged.unwritten(staged.flushed, staged.size))
+    return on_disk + in_memory
+
+
+def test_received_bytes_are_readable_before_and_after_they_reach_the_disk(
+    tmp_path: Path,
+) -> None:
     store = FsBlobStore(tmp_path)
+    chunks = [bytes([i]) * (100_000 + i) for i in range(30)]  # about 3 MB, unaligned
 
     async def run() -> str:
         staged = store.staging.new()
-        assert not staged.path.exists()
-        await staged.write(b"x" * 100)  # buffered: below one flush
-        assert not staged.path.exists()
-        await staged.write(b"y" * (300 << 10))
-        assert staged.path.exists()
-        assert staged.flushed == 100 + (300 << 10)
+        assert not staged.path.exists()  # no file before the first bytes
+        received = b""
+        for chunk in chunks:
+            await staged.write(chunk)
+            received += chunk
+            assert staged.size == len(received)
+            assert _readable(staged) == received
+            # receiving runs ahead of the disk by a bounded amount
+            assert staged.size - staged.flushed <= (1 << 20) + len(chunk)
+            await asyncio.sleep(0)  # let the background write go on
+            assert _readable(staged) == received
         digests = await staged.finish()
+        assert staged.flushed == staged.size == len(received)
+        assert staged.path.read_bytes() == received
         await store.commit(staged, digests.sha256)
         return digests.sha256
 
     sha256 = asyncio.run(run())
-    expected = b"x" * 100 + b"y" * (300 << 10)
+    expected = b"".join(chunks)
     assert sha256 == hashlib.sha256(expected).hexdigest()
     assert asyncio.run(store.read_bytes(sha256)) == expected
     assert list(store.staging.directory.iterdir()) == []
+
+
+def test_a_slice_of_the_bytes_in_memory(tmp_path: Path) -> None:
+    store = FsBlobStore(tmp_path)
+
+    async def run() -> None:
+        staged = store.staging.new()
+        for part in (b"abc", b"defg", b"hi"):
+            await staged.write(part)
+        assert b"".join(staged.unwritten(2, 8)) == b"cdefgh"
+        assert b"".join(staged.unwritten(0, 100)) == b"abcdefghi"
+        assert staged.unwritten(9, 12) == []
+        staged.discard()
+
+    asyncio.run(run())
 
 
 def test_an_empty_blob_is_stored(tmp_path: Path) -> None:

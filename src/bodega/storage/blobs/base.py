@@ -17,10 +17,18 @@ from typing import BinaryIO, Protocol
 from bodega.domain.digests import Digests, DigestWriter
 
 _FLUSH_AT = 256 << 10
+# received bytes not on disk yet, at most: past this, write() waits for the disk
+_MAX_UNWRITTEN = 1 << 20
 
 
 class StagedBlob:
-    """A file being received into the staging area; not visible to readers."""
+    """A file being received into the staging area; not visible to readers of the store.
+
+    Chunks are written to the staging file (and hashed) in a thread, 256 KiB at a time,
+    while more arrive: receiving never waits for the disk unless 1 MiB is behind. The
+    chunks not on disk yet stay in memory, where readers of a download in progress take
+    them (``unwritten``); the ones on disk are read from ``path``.
+    """
 
     def __init__(self, path: Path, *, full_digests: bool = True) -> None:
         self.path = path
@@ -29,46 +37,83 @@ class StagedBlob:
         self._file: BinaryIO | None = None
         self._discarded = False
         self._digests = DigestWriter(full=full_digests)
-        self._pending: list[bytes] = []
-        self._pending_size = 0
+        # the chunks as they came, not joined: a copy of every byte in flight, times
+        # every download in flight, is what a cold proxy's memory peak is made of
+        self._unwritten: list[bytes] = []
+        self._unwritten_size = 0
+        self._writer: asyncio.Task[None] | None = None
+        self._failed: Exception | None = None
         self._finished: Digests | None = None
-        # bytes written to the staging file so far (readers may tail up to here)
+        # bytes received so far, and how many of them are in the staging file
+        self.size = 0
         self.flushed = 0
 
-    @property
-    def size(self) -> int:
-        return self._digests.size + self._pending_size
-
     async def write(self, chunk: bytes) -> None:
-        """Append a chunk; disk writes and hashing happen in a thread, 256 KiB at a time."""
-        self._pending.append(chunk)
-        self._pending_size += len(chunk)
-        if self._pending_size >= _FLUSH_AT:
-            await self._flush()
+        """Append a chunk (raises what made an earlier background write fail)."""
+        if self._discarded:
+            raise FileNotFoundError(f"staged blob {self.path.name} was discarded")
+        if self._failed is not None:
+            raise self._failed
+        self._unwritten.append(chunk)
+        self._unwritten_size += len(chunk)
+        self.size += len(chunk)
+        if self._writer is None and self._unwritten_size >= _FLUSH_AT:
+            self._writer = asyncio.create_task(self._write_out())
+        if self._unwritten_size >= _MAX_UNWRITTEN:
+            await self._settle()
 
-    async def _flush(self) -> None:
-        chunks = self._take_pending()
-        if chunks:
-            await asyncio.to_thread(self._write_sync, chunks)
+    def unwritten(self, start: int, end: int) -> list[memoryview]:
+        """Views of the received bytes from ``start`` (not below ``flushed``) to ``end``
+        that are not on disk yet (fewer when ``end`` is past what was received)."""
+        views: list[memoryview] = []
+        offset = self.flushed
+        for chunk in self._unwritten:
+            if offset >= end:
+                break
+            stop = offset + len(chunk)
+            if stop > start:
+                views.append(memoryview(chunk)[max(start - offset, 0) : min(end, stop) - offset])
+            offset = stop
+        return views
 
-    def _take_pending(self) -> list[bytes]:
-        # the chunks as they came, not joined: a copy of every pending byte per flush,
-        # times every download in flight, is what a cold proxy's memory peak is made of
-        chunks, self._pending = self._pending, []
-        self._pending_size = 0
-        return chunks
+    async def _write_out(self) -> None:
+        """Write chunks out, in order, until less than a flush's worth is left."""
+        try:
+            while self._unwritten_size >= _FLUSH_AT:
+                chunks = self._unwritten[:]
+                await asyncio.to_thread(self._write_chunks, chunks)
+                self._written(chunks)
+        except Exception as exc:
+            self._failed = exc  # raised to the writer at its next write() or finish()
+        finally:
+            self._writer = None
+
+    def _written(self, chunks: list[bytes]) -> None:
+        size = sum(len(chunk) for chunk in chunks)
+        del self._unwritten[: len(chunks)]
+        self._unwritten_size -= size
+        self.flushed += size
+
+    async def _settle(self) -> None:
+        """Wait for the background write; raise what made it fail."""
+        writer = self._writer
+        if writer is not None:
+            await asyncio.wait([writer])
+        if self._failed is not None:
+            raise self._failed
 
     def write_sync(self, data: bytes) -> None:
         """Append bytes, blocking (for callers already in a thread)."""
-        self._write_sync([data])
+        self._write_chunks([data])
+        self.size += len(data)
+        self.flushed += len(data)
 
-    def _write_sync(self, chunks: list[bytes]) -> None:
+    def _write_chunks(self, chunks: list[bytes]) -> None:
         file = self._open()
         for chunk in chunks:
             self._digests.update(chunk)
             file.write(chunk)
         file.flush()
-        self.flushed += sum(len(chunk) for chunk in chunks)
 
     def _open(self) -> BinaryIO:
         if self._discarded:
@@ -84,12 +129,15 @@ class StagedBlob:
         return self._file
 
     async def finish(self) -> Digests:
-        """Write what is buffered and return the file's digests. The bytes are readable
-        at ``path`` from then on; they are made durable when the blob is committed."""
+        """Write what is left and return the file's digests. The bytes are readable at
+        ``path`` from then on; they are made durable when the blob is committed."""
         if self._finished is None:
-            if self._pending or self._file is None:
+            await self._settle()
+            if self._unwritten or self._file is None:
                 # an empty blob still gets its (empty) file
-                await asyncio.to_thread(self._write_sync, self._take_pending())
+                chunks = self._unwritten[:]
+                await asyncio.to_thread(self._write_chunks, chunks)
+                self._written(chunks)
             self._finished = self._digests.result()
         return self._finished
 
@@ -105,6 +153,8 @@ class StagedBlob:
     def discard(self) -> None:
         """Forget the staged bytes (idempotent)."""
         self._discarded = True
+        if self._writer is not None:
+            self._writer.cancel()
         if self._file is not None and not self._file.closed:
             self._file.close()
         self.path.unlink(missing_ok=True)

@@ -17,8 +17,7 @@ from bodega.services.fetch import Download, FileFetcher
 from bodega.services.serving import Pages
 from bodega.storage.blobs.base import BlobStore
 from bodega.web.auth import Access
-from bodega.web.ranges import ByteRange
-from bodega.web.responses import FILE_CACHE_CONTROL, bytes_response, file_response, send_blob
+from bodega.web.responses import FILE_CACHE_CONTROL, bytes_response, file_response
 
 _METADATA_SUFFIX = ".metadata"
 _METADATA_TYPE = "text/plain; charset=utf-8"
@@ -122,9 +121,8 @@ async def _stream_download(
             # chunked framing: the bytes go through the response
             async for chunk in download.chunks(blobs):
                 await response.write(chunk)
-        elif not await download.send(transport):
-            stored = await download.wait_done()
-            await send_blob(request, response, blobs, stored.sha256, ByteRange(0, stored.size))
+        else:
+            await download.send(transport, response.write, blobs)
     except Exception as exc:
         # the client must not take a partial or unverified file for a whole one
         if request.transport is not None:
