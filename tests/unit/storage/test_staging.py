@@ -105,3 +105,22 @@ def test_put_bytes_stores_once(tmp_path: Path) -> None:
     assert first == again == hashlib.sha256(b"metadata").hexdigest()
     assert asyncio.run(store.read_bytes(first)) == b"metadata"
     assert list(store.staging.directory.iterdir()) == []
+
+
+def test_a_failed_background_write_is_raised_to_the_writer(tmp_path: Path) -> None:
+    # the staging directory vanishes: the background write cannot create the file, and
+    # the next write (or finish) says so instead of the bytes being lost quietly
+    store = FsBlobStore(tmp_path)
+
+    async def run() -> None:
+        staged = store.staging.new()
+        store.staging.directory.rmdir()
+        await staged.write(b"x" * (300 << 10))  # a background write starts, and fails
+        await asyncio.sleep(0.2)
+        with pytest.raises(FileNotFoundError):
+            await staged.write(b"y")
+        with pytest.raises(FileNotFoundError):
+            await staged.finish()
+        staged.discard()
+
+    asyncio.run(run())
