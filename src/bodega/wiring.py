@@ -155,7 +155,7 @@ async def open_services(settings: Settings, *, follow_changes: bool) -> AsyncIte
     await client.start()
     try:
         await registry.reload()
-        pages = Pages(registry, PageCache(settings.page_cache_bytes), feed)
+        pages = Pages(registry, PageCache(settings.page_cache_bytes, settings.data_dir), feed)
         await feed.start()
         yield Services(
             settings=settings,

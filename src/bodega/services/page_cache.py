@@ -2,30 +2,85 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
+import io
+import os
+import tempfile
 import time
+import weakref
+import zlib
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
 
 # pages below this size are sent as they are: compressing them saves nothing
 GZIP_MIN_BYTES = 1024
+# pages from this size on are kept in a spool file (when the cache has a spool directory)
+SPOOL_FROM = 1 << 20
+
+
+class _SpoolFile:
+    """An unnamed file, closed when the last page part in it is let go of."""
+
+    def __init__(self, directory: Path) -> None:
+        # O_TMPFILE where the file system has it: the file never has a name, and nothing
+        # is left behind by a crash
+        self.file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 (closed by finalize)
+        weakref.finalize(self, self.file.close)
+
+
+class Spooled:
+    """A page's bytes kept in a file with no name instead of in the process's heap.
+
+    A root list of 100k names is 6.5 MB. Spooled, its bytes are in the kernel's page
+    cache, which can reclaim them (they are on disk), and they go out with sendfile,
+    without passing through Python. The file is closed when the last holder (the cached
+    page, a response still sending it) lets go of it.
+    """
+
+    __slots__ = ("_spool", "length", "offset")
+
+    def __init__(self, spool: _SpoolFile, offset: int, length: int) -> None:
+        self._spool = spool
+        self.offset = offset
+        self.length = length
+
+    @property
+    def file(self) -> IO[bytes]:
+        return self._spool.file
+
+    def __len__(self) -> int:
+        return self.length
+
+    def read(self) -> bytes:
+        """All its bytes (never through the file's position, which is shared)."""
+        return os.pread(self._spool.file.fileno(), self.length, self.offset)
 
 
 class RenderedPage:
-    """A page's bytes, their gzip form (when worth it) and a strong ETag."""
+    """A page's bytes, their gzip form (when worth it) and a strong ETag.
+
+    ``body`` may come in chunks (a root page of 100k names is written a slice at a time).
+    With a ``spool_dir``, a page of ``SPOOL_FROM`` bytes or more goes on into a spool file
+    (see ``Spooled``) as it is written, so it is never whole in memory.
+    """
 
     __slots__ = ("body", "content_type", "etag", "expires_at", "gzipped", "heads")
 
-    def __init__(self, body: bytes, content_type: str, max_age: float | None = None) -> None:
-        self.body = body
+    def __init__(
+        self,
+        body: bytes | Iterable[bytes],
+        content_type: str,
+        max_age: float | None = None,
+        spool_dir: Path | None = None,
+    ) -> None:
         self.content_type = content_type
         # monotonic deadline for pages that go stale by time (proxied ones)
         self.expires_at = time.monotonic() + max_age if max_age is not None else None
-        self.etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
-        # compressed once here: nearly every installer asks for gzip
-        self.gzipped = (
-            gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
+        self.body, self.gzipped, self.etag = _write(
+            (body,) if isinstance(body, bytes) else body, spool_dir
         )
         # the web layer's serialized response heads, per form (gzipped or not)
         self.heads: dict[bool, bytes] = {}
@@ -35,15 +90,51 @@ class RenderedPage:
         return len(self.body) + (len(self.gzipped) if self.gzipped else 0)
 
 
+def _write(
+    chunks: Iterable[bytes], spool_dir: Path | None
+) -> tuple[bytes | Spooled, bytes | Spooled | None, str]:
+    """A page's body, its gzip form and its ETag, hashed and compressed as it is written."""
+    digest = hashlib.blake2b(digest_size=16)
+    # compressed once here, nearly every installer asks for gzip (gzip wrapper, mtime 0)
+    packer = zlib.compressobj(6, zlib.DEFLATED, 31)
+    packed = io.BytesIO()
+    held = io.BytesIO()
+    spool_file: _SpoolFile | None = None
+    out: IO[bytes] = held
+    for chunk in chunks:
+        digest.update(chunk)
+        packed.write(packer.compress(chunk))
+        out.write(chunk)
+        if spool_file is None and spool_dir is not None and held.tell() >= SPOOL_FROM:
+            spool_file = _SpoolFile(spool_dir)
+            spool_file.file.write(held.getbuffer())
+            out, held = spool_file.file, io.BytesIO()
+    packed.write(packer.flush())
+    etag = f'"{digest.hexdigest()}"'
+    if spool_file is None:
+        body = held.getvalue()
+        return body, packed.getvalue() if len(body) >= GZIP_MIN_BYTES else None, etag
+    length = spool_file.file.tell()
+    spool_file.file.write(packed.getbuffer())
+    spool_file.file.flush()
+    gzipped = len(packed.getbuffer())
+    return Spooled(spool_file, 0, length), Spooled(spool_file, length, gzipped), etag
+
+
 # (index name, project or None for the root page, media type, link base)
 PageKey = tuple[str, str | None, str, str]
 
 
 @dataclass
 class PageCache:
-    """An LRU of rendered pages, with an index from project name to its entries."""
+    """An LRU of rendered pages, with an index from project name to its entries.
+
+    ``spool_dir``: where big pages keep their bytes (see ``RenderedPage``); None keeps
+    every page in memory.
+    """
 
     max_bytes: int
+    spool_dir: Path | None = None
     _entries: OrderedDict[PageKey, RenderedPage] = field(default_factory=OrderedDict)
     _by_project: dict[str | None, set[PageKey]] = field(default_factory=dict)
     _bytes: int = 0

@@ -90,7 +90,9 @@ class Pages:
         renderer = json.render_project if fmt.is_json else html.render_project
         page = await _maybe_in_thread(
             len(model.files),
-            lambda: RenderedPage(renderer(model, base), fmt.content_type, model.max_age),
+            lambda: RenderedPage(
+                renderer(model, base), fmt.content_type, model.max_age, self._cache.spool_dir
+            ),
         )
         if generation == self._generation:
             self._cache.put(key, page)
@@ -99,10 +101,14 @@ class Pages:
     async def _render_root(self, key: PageKey, fmt: Format) -> RenderedPage:
         generation = self._generation
         names = await self._registry.get(key[0]).project_list()
-        renderer = json.render_root if fmt.is_json else html.render_root
+        # written a slice of names at a time: a big root goes into a spool file as it is
+        # written, never whole in memory
+        renderer = json.root_chunks if fmt.is_json else html.root_chunks
         page = await _maybe_in_thread(
             len(names),
-            lambda: RenderedPage(renderer(names), fmt.content_type, names.max_age),
+            lambda: RenderedPage(
+                renderer(names), fmt.content_type, names.max_age, self._cache.spool_dir
+            ),
         )
         if generation == self._generation:
             self._cache.put(key, page)

@@ -29,18 +29,24 @@ def slices(lines: bytes) -> Iterator[list[bytes]]:
         start = end
 
 
-def write_joined(
+def joined(
     head: bytes, lines: bytes, item: Callable[[bytes], bytes], tail: bytes, separator: bytes = b""
-) -> bytes:
-    """``head + separator.join(item(name) for name in lines) + tail``."""
-    # BytesIO grows its buffer in place and hands it over without a copy at the end
-    out = io.BytesIO()
-    out.write(head)
+) -> Iterator[bytes]:
+    """``head + separator.join(item(name) for name in lines) + tail``, a slice at a time."""
+    yield head
     for i, names in enumerate(slices(lines)):
         if i:
-            out.write(separator)
-        out.write(separator.join([item(name) for name in names]))
-    out.write(tail)
+            yield separator
+        yield separator.join([item(name) for name in names])
+    yield tail
+
+
+def gather(chunks: Iterable[bytes]) -> bytes:
+    """The chunks as one bytes string, without holding them all and their join at once."""
+    # BytesIO grows its buffer in place and hands it over without a copy at the end
+    out = io.BytesIO()
+    for chunk in chunks:
+        out.write(chunk)
     return out.getvalue()
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from html import escape
 
 from bodega.domain.model import ProjectList, ProjectPage
-from bodega.simple.chunked import write_joined
+from bodega.simple.chunked import gather, joined
 from bodega.simple.urls import resolve
 
 API_VERSION = "1.1"
@@ -42,7 +42,12 @@ def render_project(page: ProjectPage, base: str) -> bytes:
 
 def render_root(projects: ProjectList) -> bytes:
     """Render an index's root page: one link per project, to its normalized URL."""
-    return write_joined(
+    return gather(root_chunks(projects))
+
+
+def root_chunks(projects: ProjectList) -> Iterator[bytes]:
+    """``render_root``'s bytes, a slice of names at a time."""
+    return joined(
         _HEAD.format(title="Simple index").encode(),
         projects.lines,
         lambda name: b'<a href="%s/">%s</a>\n' % (name, name),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from bodega.domain.model import ProjectFile, ProjectList, ProjectPage
-from bodega.simple.chunked import write_joined
+from bodega.simple.chunked import gather, joined
 from bodega.simple.urls import resolve
 
 API_VERSION = "1.1"
@@ -32,7 +33,12 @@ def render_root(projects: ProjectList) -> bytes:
     Written out directly: normalized names need no escaping, and a root page can list
     hundreds of thousands of names (a dict per name would cost tens of MiB at once).
     """
-    return write_joined(
+    return gather(root_chunks(projects))
+
+
+def root_chunks(projects: ProjectList) -> Iterator[bytes]:
+    """``render_root``'s bytes, a slice of names at a time."""
+    return joined(
         f'{{"meta":{{"api-version":"{API_VERSION}"}},"projects":['.encode(),
         projects.lines,
         lambda name: b'{"name":"%s"}' % name,

@@ -6,12 +6,12 @@ import asyncio
 import time
 from collections.abc import Mapping
 from email.utils import formatdate
-from pathlib import Path
+from typing import IO
 
 from aiohttp import HttpVersion11, hdrs, web
 from aiohttp.abc import AbstractStreamWriter
 
-from bodega.services.page_cache import RenderedPage
+from bodega.services.page_cache import RenderedPage, Spooled
 from bodega.storage.blobs.base import BlobStore
 from bodega.web.ranges import ByteRange, Unsatisfiable, parse_range
 
@@ -59,6 +59,8 @@ def page_response(request: web.BaseRequest, page: RenderedPage) -> web.StreamRes
     if gzipped and page.gzipped is not None:
         headers[hdrs.CONTENT_ENCODING] = "gzip"
         body = page.gzipped
+    if isinstance(body, Spooled):
+        return _SpooledBody(body, headers)
     if len(body) >= _SLICED_FROM:
         return _SlicedBody(body, headers)
     if request.method == hdrs.METH_GET and request.version == HttpVersion11 and request.keep_alive:
@@ -152,6 +154,26 @@ class _SlicedBody(web.StreamResponse):
         return writer
 
 
+class _SpooledBody(web.StreamResponse):
+    """A spooled page (see ``Spooled``), sent with sendfile."""
+
+    def __init__(self, body: Spooled, headers: Mapping[str, str]) -> None:
+        super().__init__(headers=headers)
+        self._spooled = body
+        self.content_length = len(body)
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        writer = await super().prepare(request)
+        if request.method != hdrs.METH_HEAD:
+            spooled = self._spooled
+            # no fallback: it would read through the file's position, which responses
+            # sending the same page share (plain TCP, the only transport the server has,
+            # always takes sendfile)
+            await _sendfile(request, spooled.file, spooled.offset, spooled.length, fallback=False)
+        await super().write_eof()
+        return writer
+
+
 class BlobResponse(web.StreamResponse):
     """A stored file: sent with sendfile from the local disk, else streamed from the store."""
 
@@ -185,21 +207,21 @@ async def send_blob(
     """Send a range of a stored blob as the body of the prepared ``response``."""
     path = blobs.local_path(sha256)
     if path is not None:
-        await _sendfile(request, path, byte_range)
+        with path.open("rb") as handle:
+            await _sendfile(request, handle, byte_range.start, byte_range.length)
         return
     async for chunk in blobs.stream(sha256, byte_range.start, byte_range.length):
         await response.write(chunk)
 
 
-async def _sendfile(request: web.BaseRequest, path: Path, byte_range: ByteRange) -> None:
+async def _sendfile(
+    request: web.BaseRequest, file: IO[bytes], offset: int, count: int, *, fallback: bool = True
+) -> None:
     transport = request.transport
     if transport is None or transport.is_closing():
         raise ConnectionResetError("client went away")
-    with path.open("rb") as handle:
-        # zero-copy on plain TCP; asyncio falls back to read/write where it cannot
-        await asyncio.get_running_loop().sendfile(
-            transport, handle, byte_range.start, byte_range.length
-        )
+    # zero-copy on plain TCP; with ``fallback``, asyncio reads and writes where it cannot
+    await asyncio.get_running_loop().sendfile(transport, file, offset, count, fallback=fallback)
 
 
 def _file_headers(sha256: str) -> dict[str, str]:

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
+import os
+import random
 import re
 from collections import OrderedDict
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bodega.services.page_cache import GZIP_MIN_BYTES, PageCache, PageKey, RenderedPage
+from bodega.services.page_cache import (
+    GZIP_MIN_BYTES,
+    SPOOL_FROM,
+    PageCache,
+    PageKey,
+    RenderedPage,
+    Spooled,
+)
 
 HTML = "text/html; charset=utf-8"
 JSON = "application/vnd.pypi.simple.v1+json"
@@ -64,6 +75,60 @@ def test_etag_depends_on_the_body_only(a: bytes, b: bytes, same: bool) -> None:
     first, second = RenderedPage(a, HTML), RenderedPage(b, JSON)
     assert (first.etag == second.etag) is same
     assert re.fullmatch(r'"[0-9a-f]{32}"', first.etag)
+
+
+def _listing(size: int) -> bytes:
+    """A root page's worth of lines, ``size`` bytes long, that compress like one."""
+    rng = random.Random(size)
+    lines = b"".join(
+        b'<a href="%s/">%s</a>\n' % (name, name)
+        for name in (f"name-{rng.randrange(10**9):09d}".encode() for _ in range(size // 40 + 1))
+    )
+    return lines[:size]
+
+
+@pytest.mark.parametrize("size", [SPOOL_FROM, 3 * SPOOL_FROM + 17])
+def test_a_big_page_is_spooled_with_its_gzip_form(tmp_path: Path, size: int) -> None:
+    body = _listing(size)
+    page = RenderedPage(body, HTML, spool_dir=tmp_path)
+    in_memory = RenderedPage(body, HTML)
+    assert isinstance(page.body, Spooled)
+    assert isinstance(page.gzipped, Spooled)
+    assert page.body.read() == body
+    assert page.gzipped.read() == in_memory.gzipped
+    assert gzip.decompress(page.gzipped.read()) == body
+    assert page.etag == in_memory.etag
+    assert page.weight == in_memory.weight == len(body) + len(page.gzipped)
+    assert page.body.file is page.gzipped.file  # one file for both forms
+    # the file has no name: nothing is left in the directory, even after a crash
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_smaller_pages_and_pages_without_a_spool_stay_in_memory(tmp_path: Path) -> None:
+    small = _listing(SPOOL_FROM - 1)
+    assert RenderedPage(small, HTML, spool_dir=tmp_path).body == small
+    big = _listing(SPOOL_FROM)
+    assert RenderedPage(big, HTML).body == big
+
+
+def test_the_spool_file_is_closed_when_its_last_holder_lets_go(tmp_path: Path) -> None:
+    body = _listing(SPOOL_FROM)
+    page = RenderedPage(body, HTML, spool_dir=tmp_path)
+    assert isinstance(page.body, Spooled)
+    fd = page.body.file.fileno()
+    sending = page.gzipped  # a response still sending the page after it left the cache
+    cache = PageCache(max_bytes=1, spool_dir=tmp_path)
+    cache.put(_key(None), page)
+    cache.put(_key("other"), _page(10))  # evicts it
+    del page
+    gc.collect()
+    assert isinstance(sending, Spooled)
+    assert gzip.decompress(sending.read()) == body
+    os.fstat(fd)  # still open
+    del sending
+    gc.collect()
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        os.fstat(fd)
 
 
 def test_get_returns_what_was_put() -> None:

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bodega.domain.model import ProjectList
-from bodega.simple.chunked import slices, sorted_lines, union, write_joined
+from bodega.simple.chunked import gather, joined, slices, sorted_lines, union
 
 # long names too, so that slices meet names longer than a slice
 _names = st.lists(st.from_regex(r"[a-z0-9]{1,12}", fullmatch=True) | st.just("n" * 70_000))
@@ -19,9 +19,9 @@ def test_slices_give_every_name_once_in_order(names: list[str]):
 
 
 @given(_names)
-def test_write_joined_is_a_join(names: list[str]):
+def test_joined_is_a_join(names: list[str]):
     lines = ProjectList.of(names).lines
-    written = write_joined(b"[", lines, lambda n: n.upper(), b"]", separator=b",")
+    written = gather(joined(b"[", lines, lambda n: n.upper(), b"]", separator=b","))
     expected = b"[" + b",".join(n.encode().upper() for n in sorted(set(names))) + b"]"
     assert written == expected
 
