@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections import OrderedDict
@@ -34,7 +35,7 @@ from bodega.indexes.base import UNKNOWN_DIGEST, FileSource, RemoteFile, StoredFi
 from bodega.indexes.proxy_stored import ProxyStored
 from bodega.services.batched_writes import BatchedWrites
 from bodega.simple import json as simple_json
-from bodega.simple.parse import parse_project_list, parse_project_page
+from bodega.simple.parse import MalformedPage, parse_project_list, parse_project_page
 from bodega.storage.meta import proxy_cache
 from bodega.storage.meta.database import Database
 from bodega.storage.meta.records import ProxyFileRecord, ProxyPageRecord
@@ -253,20 +254,26 @@ class ProxyIndex:
                 project, fetched.body, fetched.content_type, fetched.url, now
             )
             fresh = replace(fresh, etag=fetched.etag, last_modified=fetched.last_modified)
-            # a JSON root list is stored as the upstream sent it (it is PEP 691 already);
-            # serializing 100k names again would double the memory the refresh needs
-            stored = fetched.body if project == _ROOT and "json" in fetched.content_type else None
-            write = self._store(project, fresh, stored or self._serialize(fresh))
             if project == _ROOT:
-                # written before the list is rendered: the page's bytes (and SQLite's copy
-                # of them) are gone by then, instead of adding to the rendering's peak
-                del fetched, stored
+                # a JSON root list is stored as the upstream sent it (it is PEP 691 already);
+                # serializing 100k names again would double the memory the refresh needs
+                as_sent = fetched.body if "json" in fetched.content_type else None
+                del fetched
+                page = await asyncio.to_thread(
+                    lambda: proxy_cache.pack(as_sent or self._serialize(fresh))
+                )
+                del as_sent
+                # written before the list is rendered: the page's bytes (and the database's
+                # copies of them) are gone by then, instead of adding to the rendering's peak
                 try:
-                    await write
+                    await self._store(project, fresh, page)
                 except Exception:
                     log.exception("storing a proxied page failed", extra=self._log(project))
             else:
-                self._later(write)
+                page = self._serialize(fresh)
+                if len(page) >= proxy_cache.PACK_FROM:
+                    page = await asyncio.to_thread(proxy_cache.pack, page)
+                self._later(self._store(project, fresh, page))
         self._remember(project, fresh)
         return fresh
 
@@ -283,14 +290,30 @@ class ProxyIndex:
             log.error("storing a proxied page failed", exc_info=task.exception())
 
     async def _parse_off_loop(
-        self, project: str, body: bytes, content_type: str, url: str, now: float
+        self,
+        project: str,
+        body: bytes,
+        content_type: str,
+        url: str,
+        now: float,
+        stored: bool = False,
     ) -> _Cached:
-        """Parse big pages (root lists, projects with thousands of files) in a thread."""
-        if len(body) < _PARSE_IN_THREAD:
-            return self._parse(project, body, content_type, url, now)
-        return await asyncio.to_thread(self._parse, project, body, content_type, url, now)
+        """Parse big pages (root lists, projects with thousands of files) in a thread;
+        ``stored``: ``body`` is a page as the store has it (maybe packed)."""
+        parse = functools.partial(self._parse, project, body, content_type, url, now, stored)
+        # a packed page is a big one
+        if len(body) < _PARSE_IN_THREAD and not (stored and proxy_cache.is_packed(body)):
+            return parse()
+        return await asyncio.to_thread(parse)
 
-    def _parse(self, project: str, body: bytes, content_type: str, url: str, now: float) -> _Cached:
+    def _parse(
+        self, project: str, body: bytes, content_type: str, url: str, now: float, stored: bool
+    ) -> _Cached:
+        if stored:
+            try:
+                body = proxy_cache.unpack(body)
+            except ValueError as exc:
+                raise MalformedPage(f"stored page at {url} is unreadable: {exc}") from None
         if project == _ROOT:
             names = parse_project_list(body, content_type, url)
             return _Cached(200, None, names, None, None, now)
@@ -328,7 +351,12 @@ class ProxyIndex:
         else:
             try:
                 cached = await self._parse_off_loop(
-                    project, record.page, _JSON, self.upstream.url + project, fetched_at
+                    project,
+                    record.page,
+                    _JSON,
+                    self.upstream.url + project,
+                    fetched_at,
+                    stored=True,
                 )
             except BodegaError:
                 log.exception("discarding unreadable cached page", extra=self._log(project))

@@ -5,7 +5,10 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import sqlite3
 import time
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 
@@ -176,6 +179,48 @@ def test_a_restarted_server_serves_stored_pages_when_the_upstream_fails(
     upstream.switches.down = True
     again = start_bodega(env={"PIP_INDEX_URL": upstream.url}, data_dir=proxy.data_dir)
     assert page_json(again, "/pypi/simple/durable/") == before
+
+
+def _stored_root(data_dir: Path) -> bytes:
+    with closing(sqlite3.connect(data_dir / "bodega.sqlite3")) as db:
+        (page,) = db.execute(
+            "SELECT page FROM proxy_pages WHERE index_name = 'pypi' AND project = ''"
+        ).fetchone()
+    return page
+
+
+def test_a_big_stored_root_page_is_packed_and_served_after_a_restart(
+    upstream: FakeUpstream, proxy: Server, start_bodega
+):
+    publish(upstream, "alpha", "1.0")
+    upstream.listed = [f"name-{i:05d}" for i in range(60_000)]
+    before = clients.get(proxy.url("/pypi/simple/"), Accept=JSON).body
+    assert len(before) > 1 << 20
+    proxy.stop()
+    stored = _stored_root(proxy.data_dir)
+    assert stored.startswith(b"\x1f\x8b")  # gzip
+    assert len(stored) < len(before) // 4
+    upstream.switches.down = True
+    again = start_bodega(env={"PIP_INDEX_URL": upstream.url}, data_dir=proxy.data_dir)
+    assert clients.get(again.url("/pypi/simple/"), Accept=JSON).body == before
+
+
+def test_an_unreadable_stored_root_page_is_fetched_again(
+    upstream: FakeUpstream, proxy: Server, start_bodega
+):
+    publish(upstream, "alpha", "1.0")
+    upstream.listed = [f"name-{i:05d}" for i in range(60_000)]
+    before = clients.get(proxy.url("/pypi/simple/"), Accept=JSON).body
+    proxy.stop()
+    with closing(sqlite3.connect(proxy.data_dir / "bodega.sqlite3")) as db, db:
+        # the gzip magic, then bytes that do not decompress
+        db.execute("UPDATE proxy_pages SET page = ? WHERE project = ''", (b"\x1f\x8bnot gzip",))
+    fetched = upstream.requests["/simple/"]
+    again = start_bodega(env={"PIP_INDEX_URL": upstream.url}, data_dir=proxy.data_dir)
+    assert clients.get(again.url("/pypi/simple/"), Accept=JSON).body == before
+    assert upstream.requests["/simple/"] == fetched + 1
+    assert "discarding unreadable cached page" in again.log_path.read_text()
+    assert _stored_root(proxy.data_dir).startswith(b"\x1f\x8b")
 
 
 def test_a_page_another_process_stored_is_served_when_the_upstream_fails(
