@@ -59,10 +59,8 @@ def page_response(request: web.BaseRequest, page: RenderedPage) -> web.StreamRes
     if gzipped and page.gzipped is not None:
         headers[hdrs.CONTENT_ENCODING] = "gzip"
         body = page.gzipped
-    if isinstance(body, Spooled):
-        return _SpooledBody(body, headers)
-    if len(body) >= _SLICED_FROM:
-        return _SlicedBody(body, headers)
+    if isinstance(body, Spooled) or len(body) >= _SLICED_FROM:
+        return _BigBody(body, headers)
     if request.method == hdrs.METH_GET and request.version == HttpVersion11 and request.keep_alive:
         head = page.heads.get(gzipped)
         if head is None:
@@ -129,9 +127,10 @@ class _Prebuilt(web.StreamResponse):
         return None  # all of it was written by prepare
 
 
-class _SlicedBody(web.StreamResponse):
-    """A big cached body (a root page, a project with thousands of files) written a
-    slice at a time.
+class _BigBody(web.StreamResponse):
+    """A big cached body, sent without a copy of it whole: a spooled one (see
+    ``Spooled``) with sendfile, one in memory (a project with thousands of files) a slice
+    at a time.
 
     Handed over whole, the part the socket does not take at once is copied into the
     transport's buffer (and a prebuilt head would be joined to it first): up to twice
@@ -139,7 +138,7 @@ class _SlicedBody(web.StreamResponse):
     the buffer to drain, the copy is one slice at most.
     """
 
-    def __init__(self, body: bytes, headers: Mapping[str, str]) -> None:
+    def __init__(self, body: bytes | Spooled, headers: Mapping[str, str]) -> None:
         super().__init__(headers=headers)
         self._page = body
         self.content_length = len(body)
@@ -147,31 +146,21 @@ class _SlicedBody(web.StreamResponse):
     async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
         writer = await super().prepare(request)
         if request.method != hdrs.METH_HEAD:
-            view = memoryview(self._page)
-            for start in range(0, len(view), _SLICE):
-                await self.write(view[start : start + _SLICE])
+            await self._send(request)
         await super().write_eof()
         return writer
 
-
-class _SpooledBody(web.StreamResponse):
-    """A spooled page (see ``Spooled``), sent with sendfile."""
-
-    def __init__(self, body: Spooled, headers: Mapping[str, str]) -> None:
-        super().__init__(headers=headers)
-        self._spooled = body
-        self.content_length = len(body)
-
-    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
-        writer = await super().prepare(request)
-        if request.method != hdrs.METH_HEAD:
-            spooled = self._spooled
+    async def _send(self, request: web.BaseRequest) -> None:
+        page = self._page
+        if isinstance(page, Spooled):
             # no fallback: it would read through the file's position, which responses
             # sending the same page share (plain TCP, the only transport the server has,
             # always takes sendfile)
-            await _sendfile(request, spooled.file, spooled.offset, spooled.length, fallback=False)
-        await super().write_eof()
-        return writer
+            await _sendfile(request, page.file, page.offset, page.length, fallback=False)
+            return
+        view = memoryview(page)
+        for start in range(0, len(view), _SLICE):
+            await self.write(view[start : start + _SLICE])
 
 
 class BlobResponse(web.StreamResponse):
