@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bodega.storage.meta import sqlite_driver
 
 _MIGRATIONS = "bodega.storage.meta:migrations"
 # the newest migration; a test keeps it equal to alembic's head
@@ -36,6 +38,11 @@ class Database:
             # a fixed set of connections (each is a thread in aiosqlite): overflow ones
             # would be opened and closed again and again under load
             options: dict[str, Any] = {"pool_size": _SQLITE_CONNECTIONS, "max_overflow": 0}
+            parsed = make_url(url)
+            if parsed.database and not parsed.query:
+                # a statement in one trip to the connection's thread (a URL with driver
+                # options keeps aiosqlite's own connections, which take them)
+                options["async_creator"] = sqlite_driver.connector(parsed.database)
         else:
             options = {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True}
         self.engine: AsyncEngine = create_async_engine(url, **options)
