@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import tempfile
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+log = logging.getLogger(__name__)
 # pages below this size are sent as they are: compressing them saves nothing
 GZIP_MIN_BYTES = 1024
 # pages from this size on are kept in a spool file (when the cache has a spool directory)
@@ -106,9 +108,11 @@ def _write(
         packed.write(packer.compress(chunk))
         out.write(chunk)
         if spool_file is None and spool_dir is not None and held.tell() >= SPOOL_FROM:
-            spool_file = _SpoolFile(spool_dir)
-            spool_file.file.write(held.getbuffer())
-            out, held = spool_file.file, io.BytesIO()
+            spool_file = _spool(spool_dir, held)
+            if spool_file is None:
+                spool_dir = None  # kept in memory after all
+            else:
+                out, held = spool_file.file, io.BytesIO()
     packed.write(packer.flush())
     etag = f'"{digest.hexdigest()}"'
     if spool_file is None:
@@ -119,6 +123,18 @@ def _write(
     spool_file.file.flush()
     gzipped = len(packed.getbuffer())
     return Spooled(spool_file, 0, length), Spooled(spool_file, length, gzipped), etag
+
+
+def _spool(directory: Path, held: io.BytesIO) -> _SpoolFile | None:
+    """A new spool file starting with ``held``'s bytes; None (and a warning) when the
+    file cannot be made or written: the page is then kept in memory."""
+    try:
+        spool_file = _SpoolFile(directory)
+        spool_file.file.write(held.getbuffer())
+    except OSError as exc:
+        log.warning("cannot spool a big page, keeping it in memory: %s", exc)
+        return None
+    return spool_file
 
 
 # (index name, project or None for the root page, media type, link base)

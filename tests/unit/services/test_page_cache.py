@@ -111,6 +111,19 @@ def test_smaller_pages_and_pages_without_a_spool_stay_in_memory(tmp_path: Path) 
     assert RenderedPage(big, HTML).body == big
 
 
+def test_a_page_that_cannot_be_spooled_stays_in_memory(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = _listing(2 * SPOOL_FROM)
+    page = RenderedPage(
+        (body[i : i + 4096] for i in range(0, len(body), 4096)), HTML, None, tmp_path / "gone"
+    )
+    assert page.body == body
+    assert page.gzipped is not None
+    assert gzip.decompress(page.gzipped) == body
+    assert "cannot spool a big page" in caplog.text
+
+
 def test_the_spool_file_is_closed_when_its_last_holder_lets_go(tmp_path: Path) -> None:
     body = _listing(SPOOL_FROM)
     page = RenderedPage(body, HTML, spool_dir=tmp_path)
