@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -31,15 +29,11 @@ class _Counting(sqlite_driver.OneTripConnection):
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     path = str(tmp_path / "driver.sqlite3")
-
-    async def connect() -> _Counting:
-        connection = _Counting(functools.partial(sqlite3.connect, path), iter_chunk_size=64)
-        connection._thread.daemon = True
-        await connection
-        return connection
-
     engine = create_async_engine(
-        f"sqlite+aiosqlite:///{path}", async_creator=connect, pool_size=1, max_overflow=0
+        f"sqlite+aiosqlite:///{path}",
+        async_creator=sqlite_driver.connector(path, _Counting),
+        pool_size=1,
+        max_overflow=0,
     )
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))

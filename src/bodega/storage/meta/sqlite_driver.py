@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 import aiosqlite
@@ -102,13 +102,13 @@ class OneTripConnection(aiosqlite.Connection):
         return OneTripCursor(self)
 
 
-def connector(path: str, **options: Any) -> Any:
+def connector(
+    path: str, kind: type[OneTripConnection] = OneTripConnection
+) -> Callable[[], Awaitable[OneTripConnection]]:
     """SQLAlchemy's ``async_creator`` for a database file at ``path``."""
 
     async def connect() -> OneTripConnection:
-        connection = OneTripConnection(
-            functools.partial(sqlite3.connect, path, **options), iter_chunk_size=64
-        )
+        connection = kind(functools.partial(sqlite3.connect, path), iter_chunk_size=64)
         # a daemon, as SQLAlchemy makes aiosqlite's: an engine that was not disposed of
         # must not keep the process alive
         connection._thread.daemon = True
