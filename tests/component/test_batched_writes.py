@@ -60,6 +60,37 @@ async def test_concurrent_writes_share_transactions(store: Database):
     assert announced.count == 1
 
 
+async def test_a_write_waits_a_moment_for_others_to_join_it(store: Database):
+    # writes that come one after another (each after its own answer) within the gathering
+    # time share one transaction; with no gathering time, each goes alone
+    commits: list[object] = []
+    event.listen(store.engine.sync_engine, "commit", commits.append)
+    for gather, expected_commits in ((0.2, 1), (0.0, 3)):
+        commits.clear()
+        batched = BatchedWrites(store, Announcements(), gather=gather)
+        writes = []
+        for i in range(3):
+            project = f"g{gather}-{i}"
+            writes.append(
+                asyncio.ensure_future(
+                    batched.run(
+                        lambda conn, p=project: proxy_cache.put_page(conn, _page(p)), announce=False
+                    )
+                )
+            )
+            await asyncio.sleep(0.02)
+        await asyncio.gather(*writes)
+        assert len(commits) == expected_commits
+    assert {p for p in await _stored_pages(store) if p.startswith("g")} == {
+        "g0.2-0",
+        "g0.2-1",
+        "g0.2-2",
+        "g0.0-0",
+        "g0.0-1",
+        "g0.0-2",
+    }
+
+
 async def test_a_failing_write_fails_alone(store: Database):
     announced = Announcements()
     batched = BatchedWrites(store, announced)
