@@ -308,7 +308,8 @@ class FileFetcher:
                     await download._advance(staged.size - 1)
             except Exception as exc:
                 raise UpstreamError(f"download of {remote.filename} broke off: {exc!r}") from None
-        digests = await staged.finish()
+        # not written out yet: the waiting clients get the rest sooner (_store writes it)
+        digests = await staged.hashed()
         _verify(remote, digests, {name: h.hexdigest() for name, h in extra.items()})
         return digests
 
@@ -346,6 +347,7 @@ class FileFetcher:
         """Commit the blobs and record them in one transaction (see storage/meta/locks.py),
         shared with other bookkeeping writes; return the metadata blob's sha256."""
         remote = download.remote
+        await download.staged.finish()
         metadata_sha256 = await self._known_metadata(remote)
         # reading the wheel's metadata costs more than the rest of the bookkeeping: only
         # when the metadata file was not fetched already

@@ -124,3 +124,46 @@ def test_a_failed_background_write_is_raised_to_the_writer(tmp_path: Path) -> No
         staged.discard()
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("size", [1, 200_000, 3_000_000])
+def test_hashed_gives_the_digests_before_the_rest_is_on_disk(tmp_path: Path, size: int) -> None:
+    # small files: nothing is on disk when the digests are known; big ones: the tail
+    # (less than a flush's worth) is not. finish() then writes it without hashing it again
+    store = FsBlobStore(tmp_path)
+    data = bytes(range(256)) * (size // 256) + b"t" * (size % 256)
+
+    async def run() -> None:
+        staged = store.staging.new(full_digests=False)
+        for start in range(0, len(data), 70_000):
+            await staged.write(data[start : start + 70_000])
+        digests = await staged.hashed()
+        assert digests.sha256 == hashlib.sha256(data).hexdigest()
+        assert digests.size == len(data)
+        if size < (256 << 10):
+            assert staged.flushed == 0
+            assert not staged.path.exists()
+        # still readable while not on disk
+        assert _readable(staged) == data
+        with pytest.raises(RuntimeError, match="hashed whole"):
+            await staged.write(b"more")
+        assert await staged.finish() == digests
+        assert staged.path.read_bytes() == data
+        await store.commit(staged, digests.sha256)
+
+    asyncio.run(run())
+    assert asyncio.run(store.read_bytes(hashlib.sha256(data).hexdigest())) == data
+
+
+def test_hashed_after_finish_gives_the_same_digests(tmp_path: Path) -> None:
+    store = FsBlobStore(tmp_path)
+
+    async def run() -> None:
+        staged = store.staging.new(full_digests=False)
+        await staged.write(b"abc")
+        finished = await staged.finish()
+        assert await staged.hashed() == finished
+        assert finished.sha256 == hashlib.sha256(b"abc").hexdigest()
+        staged.discard()
+
+    asyncio.run(run())

@@ -8,6 +8,7 @@ are already stored keeps the one copy.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import secrets
 from collections.abc import AsyncIterator
@@ -28,6 +29,9 @@ class StagedBlob:
     while more arrive: receiving never waits for the disk unless 1 MiB is behind. The
     chunks not on disk yet stay in memory, where readers of a download in progress take
     them (``unwritten``); the ones on disk are read from ``path``.
+
+    ``hashed`` gives the digests as soon as the last chunk is in, without waiting for
+    the disk; ``finish`` (or the commit) writes what is left.
     """
 
     def __init__(self, path: Path, *, full_digests: bool = True) -> None:
@@ -43,6 +47,9 @@ class StagedBlob:
         self._unwritten_size = 0
         self._writer: asyncio.Task[None] | None = None
         self._failed: Exception | None = None
+        # the digests of everything received, once known; the chunks still in
+        # _unwritten then are hashed already (their write must not hash them again)
+        self._hashed: Digests | None = None
         self._finished: Digests | None = None
         # bytes received so far, and how many of them are in the staging file
         self.size = 0
@@ -54,6 +61,8 @@ class StagedBlob:
             raise FileNotFoundError(f"staged blob {self.path.name} was discarded")
         if self._failed is not None:
             raise self._failed
+        if self._hashed is not None:
+            raise RuntimeError(f"staged blob {self.path.name} was already hashed whole")
         self._unwritten.append(chunk)
         self._unwritten_size += len(chunk)
         self.size += len(chunk)
@@ -108,10 +117,11 @@ class StagedBlob:
         self.size += len(data)
         self.flushed += len(data)
 
-    def _write_chunks(self, chunks: list[bytes]) -> None:
+    def _write_chunks(self, chunks: list[bytes], *, hash_them: bool = True) -> None:
         file = self._open()
         for chunk in chunks:
-            self._digests.update(chunk)
+            if hash_them:
+                self._digests.update(chunk)
             file.write(chunk)
         file.flush()
 
@@ -128,6 +138,23 @@ class StagedBlob:
             self._file = file
         return self._file
 
+    async def hashed(self) -> Digests:
+        """The digests of all bytes received (call it once the last chunk is in).
+
+        The chunks not written yet (less than a flush's worth, once the background write
+        is done) are hashed here, on the loop: a hand-off to a thread, and creating the
+        file, would cost more. They stay in memory, readable, until ``finish``.
+        """
+        if self._hashed is None:
+            await self._settle()
+            if self._finished is not None:
+                self._hashed = self._finished
+            else:
+                for chunk in self._unwritten:
+                    self._digests.update(chunk)
+                self._hashed = self._digests.result()
+        return self._hashed
+
     async def finish(self) -> Digests:
         """Write what is left and return the file's digests. The bytes are readable at
         ``path`` from then on; they are made durable when the blob is committed."""
@@ -136,9 +163,12 @@ class StagedBlob:
             if self._unwritten or self._file is None:
                 # an empty blob still gets its (empty) file
                 chunks = self._unwritten[:]
-                await asyncio.to_thread(self._write_chunks, chunks)
+                await asyncio.to_thread(
+                    functools.partial(self._write_chunks, hash_them=self._hashed is None),
+                    chunks,
+                )
                 self._written(chunks)
-            self._finished = self._digests.result()
+            self._finished = self._hashed or self._digests.result()
         return self._finished
 
     def sync_and_close(self) -> None:
