@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime
 
 import pytest
@@ -134,6 +135,27 @@ async def test_a_caller_that_goes_away_does_not_undo_its_write(store: Database):
     await first
     await batched.close()
     assert await _stored_pages(store) == {"slow", "queued"}
+
+
+async def test_a_failed_write_whose_caller_went_away_is_logged(
+    store: Database, caplog: pytest.LogCaptureFixture
+):
+    batched = BatchedWrites(store, Announcements())
+
+    async def broken(conn: AsyncConnection) -> None:
+        await conn.execute(text("SELECT * FROM no_such_table"))
+
+    caller = asyncio.ensure_future(batched.run(broken, announce=False))
+    await asyncio.sleep(0)
+    caller.cancel()
+    with caplog.at_level(logging.ERROR, logger="bodega.services.batched_writes"):
+        await batched.close()
+        await asyncio.sleep(0)
+    assert caller.cancelled()
+    (record,) = [r for r in caplog.records if r.name == "bodega.services.batched_writes"]
+    assert "caller went away failed" in record.getMessage()
+    assert record.exc_info is not None
+    assert "no_such_table" in str(record.exc_info[1])
 
 
 def test_writes_in_flight_when_the_server_stops_leave_nothing_half_done(tmp_path):

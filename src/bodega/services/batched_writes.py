@@ -64,7 +64,12 @@ class BatchedWrites:
         if self._task is None:
             self._task = asyncio.create_task(self._drain(), name="bodega-batched-writes")
         # the work is queued and will run: a caller that goes away does not undo it
-        await asyncio.shield(done)
+        try:
+            await asyncio.shield(done)
+        except asyncio.CancelledError:
+            # nobody is left to hear how it went: a failure goes to the log
+            done.add_done_callback(_log_failure)
+            raise
 
     async def close(self, grace: float = _CLOSE_WAIT) -> None:
         """Wait (up to ``grace`` seconds) for what is queued to be written, then cancel
@@ -127,3 +132,8 @@ class BatchedWrites:
             except Exception as exc:
                 errors.append(exc)
         return errors
+
+
+def _log_failure(done: asyncio.Future[None]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.error("a write whose caller went away failed", exc_info=done.exception())

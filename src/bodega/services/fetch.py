@@ -43,6 +43,7 @@ from bodega.upstream.client import Upstream, UpstreamClient, read_bounded
 log = logging.getLogger(__name__)
 _READ = 1 << 16
 _MAX_METADATA = 16 << 20
+_CLOSE_WAIT = 10.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -236,7 +237,8 @@ class FileFetcher:
         # in ProxyStored) from other processes' (to be reloaded)
         self.node = secrets.token_hex(8)
         self._downloads: dict[tuple[str, str], Download] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        # running downloads (None: the recording of a metadata file)
+        self._tasks: dict[asyncio.Task[None], Download | None] = {}
         self._metadata: dict[tuple[str, str], _MetadataFetch] = {}
         self._locks = HostLocks(blobs.staging.directory / "fetch.locks")
 
@@ -250,16 +252,21 @@ class FileFetcher:
             download = Download(remote, self._blobs.staging.new(full_digests=False))
             self._downloads[key] = download
             task = asyncio.create_task(self._run(download, upstream))
-            self._tasks.add(task)
+            self._tasks[task] = download
             task.add_done_callback(lambda done: self._finished(key, download, done))
         return download
 
     def _finished(self, key: tuple[str, str], download: Download, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
+        self._tasks.pop(task, None)
         if self._downloads.get(key) is download:
             del self._downloads[key]
 
-    async def close(self) -> None:
+    async def close(self, grace: float = _CLOSE_WAIT) -> None:
+        """Stop: downloads that are whole and verified get up to ``grace`` seconds to be
+        stored (the batched writes must still run meanwhile); the rest are cancelled."""
+        storing = [task for task, download in self._tasks.items() if download and download.verified]
+        if storing:
+            await asyncio.wait(storing, timeout=grace)
         tasks = [*self._tasks, *(fetch.task for fetch in self._metadata.values())]
         for task in tasks:
             task.cancel()
@@ -473,8 +480,8 @@ class FileFetcher:
         self._cache.remember(record)
         # recorded after the answer: the blob is stored, and this process knows it
         task = asyncio.create_task(self._record_metadata(record))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks[task] = None
+        task.add_done_callback(lambda done: self._tasks.pop(done, None))
         return sha256
 
     async def _record_metadata(self, record: ProxyFileRecord) -> None:

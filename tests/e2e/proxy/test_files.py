@@ -340,3 +340,20 @@ def test_wrong_digest_in_url_is_a_404(proxy: Server, upstream: FakeUpstream):
     url = file_url(proxy, "digest", wheel.filename).replace(wheel.sha256, "0" * 64)
     assert clients.get(url).status == 404
     assert upstream.count("/files/") == 0
+
+
+def test_a_file_fetched_just_before_the_server_stops_is_kept(
+    proxy: Server, upstream: FakeUpstream, start_bodega: StartServer
+):
+    # the server is told to stop while the file it just sent waits to be recorded: it is
+    # stored and recorded before the server exits, not thrown away
+    wheel = publish(upstream, "lastone", "1.0")
+    url = file_url(proxy, "lastone", wheel.filename)
+    assert clients.get(url).body == wheel.data
+    proxy.stop()
+    assert '"level":"error"' not in proxy.log()
+    upstream.switches.down = True
+    again = start_bodega(env={"PIP_INDEX_URL": upstream.url}, data_dir=proxy.data_dir)
+    assert clients.get(url.replace(proxy.base_url, again.base_url)).body == wheel.data
+    assert upstream.count(f"/files/{wheel.filename}") == 1
+
