@@ -100,3 +100,17 @@ class UpstreamError(BodegaError):
 
 class ConfigError(BodegaError):
     code = "config-error"
+
+
+class BlobMissing(BodegaError):
+    """A file the metadata store lists is not in the blob store (a 500: the server's
+    fault, not the client's)."""
+
+    code = "blob-missing"
+
+    def __init__(self, sha256: str) -> None:
+        super().__init__(
+            f"the stored file with sha256 {sha256} is missing from the blob store",
+            hint="the server's data directory lost it; see the server log",
+        )
+        self.sha256 = sha256

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Mapping
 from email.utils import formatdate
@@ -11,9 +12,12 @@ from typing import IO
 from aiohttp import HttpVersion11, hdrs, web
 from aiohttp.abc import AbstractStreamWriter
 
+from bodega.domain.errors import BlobMissing
 from bodega.services.page_cache import RenderedPage, Spooled
 from bodega.storage.blobs.base import BlobStore
 from bodega.web.ranges import ByteRange, Unsatisfiable, parse_range
+
+log = logging.getLogger(__name__)
 
 PAGE_CACHE_CONTROL = "max-age=0, must-revalidate, public"
 FILE_CACHE_CONTROL = "max-age=31536000, immutable, public"
@@ -164,7 +168,11 @@ class _BigBody(web.StreamResponse):
 
 
 class BlobResponse(web.StreamResponse):
-    """A stored file: sent with sendfile from the local disk, else streamed from the store."""
+    """A stored file: sent with sendfile from the local disk, else streamed from the store.
+
+    A local blob is opened when the response is made, in the handler: a blob that is
+    missing is an error response then, not a connection cut after the headers went out.
+    """
 
     def __init__(
         self, blobs: BlobStore, sha256: str, size: int, byte_range: ByteRange | None
@@ -173,34 +181,40 @@ class BlobResponse(web.StreamResponse):
         self._blobs = blobs
         self._sha256 = sha256
         self._range = byte_range or ByteRange(0, size)
+        self._file = _open_local(blobs, sha256)
         self.content_length = self._range.length
         if byte_range:
             self.headers[hdrs.CONTENT_RANGE] = byte_range.content_range(size)
 
     async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
-        writer = await super().prepare(request)
-        if request.method == hdrs.METH_HEAD or self._range.length == 0:
+        try:
+            writer = await super().prepare(request)
+            if request.method == hdrs.METH_HEAD or self._range.length == 0:
+                return writer
+            start, length = self._range.start, self._range.length
+            if self._file is not None:
+                await _sendfile(request, self._file, start, length)
+            else:
+                async for chunk in self._blobs.stream(self._sha256, start, length):
+                    await self.write(chunk)
+            await super().write_eof()
             return writer
-        await send_blob(request, self, self._blobs, self._sha256, self._range)
-        await super().write_eof()
-        return writer
+        finally:
+            if self._file is not None:
+                self._file.close()
 
 
-async def send_blob(
-    request: web.BaseRequest,
-    response: web.StreamResponse,
-    blobs: BlobStore,
-    sha256: str,
-    byte_range: ByteRange,
-) -> None:
-    """Send a range of a stored blob as the body of the prepared ``response``."""
+def _open_local(blobs: BlobStore, sha256: str) -> IO[bytes] | None:
+    """The blob's file when the store keeps it on the local disk (None: it does not)."""
     path = blobs.local_path(sha256)
-    if path is not None:
-        with path.open("rb") as handle:
-            await _sendfile(request, handle, byte_range.start, byte_range.length)
-        return
-    async for chunk in blobs.stream(sha256, byte_range.start, byte_range.length):
-        await response.write(chunk)
+    if path is None:
+        return None
+    try:
+        # an existing local file: opening it does not block
+        return path.open("rb")
+    except FileNotFoundError:
+        log.error("a stored file is missing from the blob store", extra={"path": str(path)})
+        raise BlobMissing(sha256) from None
 
 
 async def _sendfile(

@@ -357,3 +357,29 @@ def test_a_file_fetched_just_before_the_server_stops_is_kept(
     assert clients.get(url.replace(proxy.base_url, again.base_url)).body == wheel.data
     assert upstream.count(f"/files/{wheel.filename}") == 1
 
+
+def test_a_stored_file_missing_from_the_blob_store_is_a_clear_error(
+    proxy: Server, upstream: FakeUpstream, start_bodega: StartServer
+):
+    # someone removed blobs from the data directory: the answer says what is wrong (and
+    # the log says where), instead of headers followed by a cut connection
+    wheel = publish(upstream, "lost", "1.0")
+    url = file_url(proxy, "lost", wheel.filename)
+    assert clients.get(url + ".metadata").body == wheel.metadata
+    assert clients.get(url).body == wheel.data
+    proxy.stop()  # what was fetched is recorded by then
+    for data in (wheel.data, wheel.metadata):
+        digest = hashlib.sha256(data).hexdigest()
+        (proxy.blob_dir / "sha256" / digest[:2] / digest[2:4] / digest).unlink()
+    upstream.switches.down = True
+    again = start_bodega(env={"PIP_INDEX_URL": upstream.url}, data_dir=proxy.data_dir)
+    url = url.replace(proxy.base_url, again.base_url)
+    for method, target in (("GET", url), ("HEAD", url), ("GET", url + ".metadata")):
+        response = clients.request(method, target)
+        assert response.status == 500, (method, target)
+        assert response.header("X-Bodega-Error") == "blob-missing"
+        if method == "GET":
+            assert "missing from the blob store" in response.text
+    log = again.log()
+    assert log.count('"level":"error"') == 3
+    assert log.count("missing from the blob store") == 3

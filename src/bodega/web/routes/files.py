@@ -6,10 +6,12 @@ and streamed to every client asking for it while it is being stored.
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import hdrs, web
 
 from bodega.auth.policy import Permission
-from bodega.domain.errors import FileNotFound, NotAllowed
+from bodega.domain.errors import BlobMissing, FileNotFound, NotAllowed
 from bodega.indexes.base import FileSource, RemoteFile, StoredFile
 from bodega.indexes.proxy import ProxyIndex
 from bodega.indexes.registry import IndexRegistry
@@ -19,6 +21,7 @@ from bodega.storage.blobs.base import BlobStore
 from bodega.web.auth import Access
 from bodega.web.responses import FILE_CACHE_CONTROL, bytes_response, file_response
 
+log = logging.getLogger(__name__)
 _METADATA_SUFFIX = ".metadata"
 _METADATA_TYPE = "text/plain; charset=utf-8"
 
@@ -70,7 +73,14 @@ class FileRoutes:
                 # just fetched and checked: answered while it is being stored
                 return bytes_response(request, fetched.sha256, fetched.data, _METADATA_TYPE)
             sha256 = fetched.sha256
-        size = await self._blobs.size(sha256)
+        try:
+            size = await self._blobs.size(sha256)
+        except FileNotFoundError:
+            log.error(
+                "a stored metadata file is missing from the blob store",
+                extra={"file": source.filename, "sha256": sha256},
+            )
+            raise BlobMissing(sha256) from None
         return file_response(request, self._blobs, sha256, size, _METADATA_TYPE)
 
     async def _remote(self, request: web.BaseRequest, remote: RemoteFile) -> web.StreamResponse:
