@@ -75,8 +75,21 @@ class Download:
         self.error: BaseException | None = None
         self.stored: StoredFile | None = None
         self._progress = asyncio.Condition()
+        # resolved once the upstream answered with the file (or it is stored already), or
+        # with the error that came first: a client gets its answer's status only then
+        self._opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def _open(self) -> None:
+        if not self._opened.done():
+            self._opened.set_result(None)
+
+    async def opened(self) -> None:
+        """Wait until the file is on its way (the upstream answered 200, or it is stored);
+        raises the error that ended the download before that."""
+        await asyncio.shield(self._opened)
 
     async def _advance(self, visible: int, *, verified: bool = False, done: bool = False) -> None:
+        self._open()
         async with self._progress:
             self.visible = visible
             self.verified = self.verified or verified or done
@@ -84,6 +97,9 @@ class Download:
             self._progress.notify_all()
 
     async def _fail(self, error: BaseException) -> None:
+        if not self._opened.done():
+            self._opened.set_exception(error)
+            self._opened.exception()  # retrieved: whoever waits gets it, or nobody does
         async with self._progress:
             self.error = error
             self.done = True
@@ -305,6 +321,7 @@ class FileFetcher:
         staged = download.staged
         extra = _extra_hashers(remote.hashes)
         async with self._client.stream(upstream, remote.url) as response:
+            download._open()
             try:
                 async for chunk in response.content.iter_any():
                     await staged.write(chunk)

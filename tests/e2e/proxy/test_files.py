@@ -383,3 +383,13 @@ def test_a_stored_file_missing_from_the_blob_store_is_a_clear_error(
     log = again.log()
     assert log.count('"level":"error"') == 3
     assert log.count("missing from the blob store") == 3
+
+
+def test_a_cold_file_the_upstream_fails_to_send_is_a_502(proxy: Server, upstream: FakeUpstream):
+    # the status waits for the upstream's answer: not a 200 cut short
+    wheel = publish(upstream, "refused", "1.0")
+    url = file_url(proxy, "refused", wheel.filename)
+    upstream.switches.down = True
+    response = clients.get(url)
+    assert response.status == 502
+    assert "upstream" in response.text

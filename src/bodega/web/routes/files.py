@@ -124,6 +124,9 @@ async def _stream_download(
         response.content_length = remote.size
     else:
         response.enable_chunked_encoding()
+    # the status goes out once the upstream has answered: a failure before the first
+    # byte (upstream down, an error status) is a clear 502, not a 200 cut short
+    await download.opened()
     await response.prepare(request)
     try:
         transport = request.transport
