@@ -23,6 +23,8 @@ class StoredFile:
     sha256: str
     size: int
     metadata_sha256: str | None
+    # a file a proxy fetched: where to fetch it again if its blob is lost
+    origin: RemoteFile | None = None
 
 
 @dataclass(frozen=True, slots=True)

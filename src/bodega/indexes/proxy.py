@@ -160,8 +160,19 @@ class ProxyIndex:
             raise FileNotFound(f"index {self.name!r} has no file {filename!r}") from None
         record = (await self._stored.project(self.name, project)).get(filename)
         if record is not None and record.sha256 is not None:
+            origin = None
+            if record.upstream_url and not self._offline:
+                # the same bytes again: checked against the digest they were stored under
+                origin = RemoteFile(
+                    self.name,
+                    filename,
+                    project,
+                    record.upstream_url,
+                    {"sha256": record.sha256},
+                    record.size,
+                )
             return StoredFile(
-                filename, project, record.sha256, record.size or 0, record.metadata_sha256
+                filename, project, record.sha256, record.size or 0, record.metadata_sha256, origin
             )
         cached = await self._answer(project, self.settings.ttl)
         for upstream_file in cached.page.files if cached.page else ():

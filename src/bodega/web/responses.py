@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Mapping
 from email.utils import formatdate
@@ -16,8 +15,6 @@ from bodega.domain.errors import BlobMissing
 from bodega.services.page_cache import RenderedPage, Spooled
 from bodega.storage.blobs.base import BlobStore
 from bodega.web.ranges import ByteRange, Unsatisfiable, parse_range
-
-log = logging.getLogger(__name__)
 
 PAGE_CACHE_CONTROL = "max-age=0, must-revalidate, public"
 FILE_CACHE_CONTROL = "max-age=31536000, immutable, public"
@@ -213,7 +210,6 @@ def _open_local(blobs: BlobStore, sha256: str) -> IO[bytes] | None:
         # an existing local file: opening it does not block
         return path.open("rb")
     except FileNotFoundError:
-        log.error("a stored file is missing from the blob store", extra={"path": str(path)})
         raise BlobMissing(sha256) from None
 
 

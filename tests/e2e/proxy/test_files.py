@@ -358,31 +358,69 @@ def test_a_file_fetched_just_before_the_server_stops_is_kept(
     assert upstream.count(f"/files/{wheel.filename}") == 1
 
 
-def test_a_stored_file_missing_from_the_blob_store_is_a_clear_error(
-    proxy: Server, upstream: FakeUpstream, start_bodega: StartServer
-):
-    # someone removed blobs from the data directory: the answer says what is wrong (and
-    # the log says where), instead of headers followed by a cut connection
-    wheel = publish(upstream, "lost", "1.0")
-    url = file_url(proxy, "lost", wheel.filename)
-    assert clients.get(url + ".metadata").body == wheel.metadata
-    assert clients.get(url).body == wheel.data
-    proxy.stop()  # what was fetched is recorded by then
-    for data in (wheel.data, wheel.metadata):
+def _restart_without_blobs(
+    proxy: Server, start_bodega: StartServer, upstream: FakeUpstream, *blobs: bytes, **env: str
+) -> Server:
+    """Stop ``proxy`` (what it fetched is recorded by then), remove the blobs of ``blobs``
+    from its data directory, and start a server on that directory again."""
+    proxy.stop()
+    for data in blobs:
         digest = hashlib.sha256(data).hexdigest()
         (proxy.blob_dir / "sha256" / digest[:2] / digest[2:4] / digest).unlink()
-    upstream.switches.down = True
-    again = start_bodega(env={"PIP_INDEX_URL": upstream.url}, data_dir=proxy.data_dir)
+    return start_bodega(env={"PIP_INDEX_URL": upstream.url, **env}, data_dir=proxy.data_dir)
+
+
+def test_a_proxied_file_lost_from_the_blob_store_is_fetched_again(
+    proxy: Server, upstream: FakeUpstream, start_bodega: StartServer
+):
+    # someone removed blobs from the data directory: the proxy fetches the file again
+    # (checked against the digest it was stored under) instead of failing
+    wheel = publish(upstream, "lost", "1.0")
+    url = file_url(proxy, "lost", wheel.filename)
+    assert clients.get(url).body == wheel.data
+    again = _restart_without_blobs(proxy, start_bodega, upstream, wheel.data)
     url = url.replace(proxy.base_url, again.base_url)
-    for method, target in (("GET", url), ("HEAD", url), ("GET", url + ".metadata")):
-        response = clients.request(method, target)
-        assert response.status == 500, (method, target)
+    assert clients.get(url).body == wheel.data
+    assert upstream.count(f"/files/{wheel.filename}") == 2
+    upstream.switches.down = True
+    deadline = time.monotonic() + 10
+    while not (again.blob_dir / "sha256" / wheel.sha256[:2] / wheel.sha256[2:4]).is_dir():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert clients.get(url).body == wheel.data  # stored again
+    assert "fetching it again" in again.log()
+
+
+def test_a_lost_file_that_cannot_be_fetched_again_is_a_clear_error(
+    proxy: Server, upstream: FakeUpstream, start_bodega: StartServer
+):
+    wheel = publish(upstream, "gone", "1.0")
+    url = file_url(proxy, "gone", wheel.filename)
+    assert clients.get(url + ".metadata").body == wheel.metadata
+    assert clients.get(url).body == wheel.data
+    upstream.switches.down = True
+    # online, the upstream is down: a 502, before any byte of a 200
+    again = _restart_without_blobs(proxy, start_bodega, upstream, wheel.data, wheel.metadata)
+    url = url.replace(proxy.base_url, again.base_url)
+    failed = clients.get(url)
+    assert failed.status == 502
+    assert failed.header("X-Bodega-Error") == "upstream-error"
+    # the metadata file is not fetched again: the blob store's loss is reported
+    metadata = clients.get(url + ".metadata")
+    assert metadata.status == 500
+    assert metadata.header("X-Bodega-Error") == "blob-missing"
+    assert "missing from the blob store" in metadata.text
+    # offline, nothing is fetched: the loss is reported, for HEAD too
+    logged_before = len(again.log())
+    offline = _restart_without_blobs(again, start_bodega, upstream, BODEGA_OFFLINE="1")
+    url = url.replace(again.base_url, offline.base_url)
+    for method in ("GET", "HEAD"):
+        response = clients.request(method, url)
+        assert response.status == 500, method
         assert response.header("X-Bodega-Error") == "blob-missing"
-        if method == "GET":
-            assert "missing from the blob store" in response.text
-    log = again.log()
-    assert log.count('"level":"error"') == 3
-    assert log.count("missing from the blob store") == 3
+    logged = offline.log()[logged_before:]
+    assert logged.count("a stored file is missing from the blob store") == 2
+    assert "fetching it again" not in logged
 
 
 def test_a_cold_file_the_upstream_fails_to_send_is_a_502(proxy: Server, upstream: FakeUpstream):

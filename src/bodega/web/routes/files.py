@@ -57,7 +57,18 @@ class FileRoutes:
         if wants_metadata:
             return await self._metadata(request, source)
         if isinstance(source, StoredFile):
-            return file_response(request, self._blobs, source.sha256, source.size)
+            try:
+                return file_response(request, self._blobs, source.sha256, source.size)
+            except BlobMissing:
+                extra = {"file": source.filename, "sha256": source.sha256}
+                if source.origin is None:
+                    log.error("a stored file is missing from the blob store", extra=extra)
+                    raise
+                # a proxy's copy: fetched again, like a file never fetched
+                log.warning(
+                    "a stored file is missing from the blob store; fetching it again", extra=extra
+                )
+                return await self._remote(request, source.origin)
         return await self._remote(request, source)
 
     async def _metadata(self, request: web.BaseRequest, source: FileSource) -> web.StreamResponse:
